@@ -199,7 +199,7 @@ export class ProjectionRunner {
         continue;
       }
       try {
-        position = await this.applyWithIsolation(position, events);
+        position = await this.applyWithIsolation(session, position, events);
         this.clearFailure(position);
       } catch (error) {
         if (error instanceof CheckpointMovedError) {
@@ -220,11 +220,14 @@ export class ProjectionRunner {
    * there. When the handler does not say which event failed, the batch is
    * retried one event per transaction to find it.
    */
-  private async applyWithIsolation(position: Position | null, events: readonly RecordedEvent[]): Promise<Position> {
+  private async applyWithIsolation(session: SqlExecutor, position: Position | null, events: readonly RecordedEvent[]): Promise<Position> {
     try {
       return await this.commit(position, events);
     } catch (error) {
       if (error instanceof CheckpointMovedError) throw error;
+      // A failure may mean this instance lost its connection, and with it the lock:
+      // stop writing (the session query throws) rather than race a new holder.
+      await session.query('SELECT 1');
       if (error instanceof ProjectionEventError) {
         const index = events.findIndex((event) => event.id === error.event.id);
         let at = position;
@@ -242,7 +245,8 @@ export class ProjectionRunner {
           throw new StoppedAtEventError(event, single instanceof ProjectionEventError ? single.cause : single);
         }
       }
-      return at;
+      // The batch is not empty, so the loop committed at least once.
+      return at as Position;
     }
   }
 
