@@ -4,3 +4,7 @@ export { CheckpointWatcher } from './read-your-writes';
 export { ordersProjection } from './orders/projection';
 export { statisticsProjection } from './statistics/projection';
 export type { Projection, ChangedOrder } from './projection';
+export { createQueryRouter, type QueryRouterDeps } from './router';
+export { OrderCache, cacheInvalidationHook, type OrderCacheOptions } from './cache';
+export { queryStatistics, type OrderStatistics, type StatsQuery } from './statistics/queries';
+export { listOrders, findOrder, renderOrder, type OrderListFilter } from './orders/queries';
