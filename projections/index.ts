@@ -8,3 +8,4 @@ export { createQueryRouter, type QueryRouterDeps } from './router';
 export { OrderCache, cacheInvalidationHook, type OrderCacheOptions } from './cache';
 export { queryStatistics, type OrderStatistics, type StatsQuery } from './statistics/queries';
 export { listOrders, findOrder, renderOrder, type OrderListFilter } from './orders/queries';
+export { rebuildAndSwap, buildAsOf, SchemaExistsError, type RebuildOptions, type RebuildProgress, type RebuildResult } from './rebuild';
