@@ -4,7 +4,8 @@ import { quoteIdentifier, type SqlDatabase, type SqlExecutor } from '../src/infr
 import { componentLogger } from '../src/infrastructure/logger';
 import { splitStatements } from '../src/infrastructure/migrations';
 import { CHECKPOINT_CHANNEL, checkpointTableSql, ensureCheckpoint, writeCheckpoint } from './checkpoints';
-import type { Projection } from './projection';
+import { foldBatch, tableStateLoader, type FoldedOrder, type StoredOrderState } from './order-fold';
+import { isOrderStateProjection, type OrderStateProjection, type Projection } from './projection';
 
 const log = componentLogger('projections-rebuild');
 
@@ -47,24 +48,108 @@ async function createSchemaTables(db: SqlDatabase, schema: string, projections: 
   });
 }
 
-/** Applies one batch to every projection's tables in `schema` and moves their checkpoints, in the caller's transaction. */
-async function applyToSchema(tx: SqlExecutor, schema: string, projections: readonly Projection[], events: readonly RecordedEvent[]): Promise<void> {
-  if (events.length === 0) return;
-  const last = events[events.length - 1];
-  await tx.query(`SET LOCAL search_path TO ${quoteIdentifier(schema)}`);
-  for (const projection of projections) {
-    await projection.applyBatch(tx, events);
-    await writeCheckpoint(tx, projection.name, last.position, last.recordedAt, events.length);
+/** Orders folded in memory before they are written; also the checkpoint interval of a rebuild. */
+const FLUSH_ORDERS = 5_000;
+// Above this many orders in memory, states are dropped after a flush and reloaded from the tables on demand.
+const MAX_CACHED_STATES = 200_000;
+
+/**
+ * Builds projections into `schema`. Projections of whole orders are folded
+ * once per batch in memory, shared by all of them, and written with
+ * multi-row upserts every FLUSH_ORDERS changed orders together with their
+ * checkpoints; other projections get each batch through `applyBatch`. The
+ * schema is private to the build, so nothing else writes these tables.
+ */
+class SchemaBuilder {
+  private readonly stateProjections: OrderStateProjection[];
+  private readonly otherProjections: Projection[];
+  private readonly states = new Map<string, StoredOrderState>();
+  private dirty = new Map<string, FoldedOrder>();
+  private pending: { position: Position; recordedAt: string; events: number } | undefined;
+  /** Set once states were dropped from memory: from then on a missing state may be in the table. */
+  private evicted = false;
+
+  constructor(
+    private readonly db: SqlDatabase,
+    private readonly schema: string,
+    projections: readonly Projection[],
+  ) {
+    this.stateProjections = projections.filter(isOrderStateProjection);
+    this.otherProjections = projections.filter((projection) => !isOrderStateProjection(projection));
+  }
+
+  /** Applies a batch read from the log; `kept` are the events to apply, `read` all events read (for the checkpoint). */
+  async apply(read: readonly RecordedEvent[], kept: readonly RecordedEvent[], tx?: SqlExecutor): Promise<void> {
+    if (read.length === 0) return;
+    const last = read[read.length - 1];
+    if (this.otherProjections.length > 0 && kept.length > 0) {
+      const work = async (executor: SqlExecutor) => {
+        await executor.query(`SET LOCAL search_path TO ${quoteIdentifier(this.schema)}`);
+        for (const projection of this.otherProjections) {
+          await projection.applyBatch(executor, kept);
+          await writeCheckpoint(executor, projection.name, last.position, last.recordedAt, read.length);
+        }
+      };
+      if (tx) await work(tx);
+      else await this.db.transaction(work);
+    }
+    if (this.stateProjections.length > 0) {
+      for (const order of await foldBatch(kept, (ids) => this.loadStates(ids))) {
+        this.states.set(order.orderId, { revision: order.revision, state: order.state });
+        this.dirty.set(order.orderId, order);
+      }
+      this.pending = { position: last.position, recordedAt: last.recordedAt, events: (this.pending?.events ?? 0) + read.length };
+      if (this.dirty.size >= FLUSH_ORDERS) await this.flush(tx);
+    }
+  }
+
+  /** Writes the changed orders to every order projection, with their checkpoints, in one transaction. */
+  async flush(tx?: SqlExecutor): Promise<void> {
+    const pending = this.pending;
+    if (!pending) return;
+    const orders = [...this.dirty.values()];
+    const work = async (executor: SqlExecutor) => {
+      await executor.query(`SET LOCAL search_path TO ${quoteIdentifier(this.schema)}`);
+      for (const projection of this.stateProjections) {
+        await projection.writeOrders(executor, orders);
+        await writeCheckpoint(executor, projection.name, pending.position, pending.recordedAt, pending.events);
+      }
+    };
+    if (tx) await work(tx);
+    else await this.db.transaction(work);
+    this.dirty = new Map();
+    this.pending = undefined;
+    if (this.states.size > MAX_CACHED_STATES) {
+      this.states.clear();
+      this.evicted = true;
+    }
+  }
+
+  private async loadStates(orderIds: readonly string[]): Promise<Map<string, StoredOrderState>> {
+    const found = new Map<string, StoredOrderState>();
+    const missing: string[] = [];
+    for (const id of orderIds) {
+      const known = this.states.get(id);
+      if (known) found.set(id, known);
+      else missing.push(id);
+    }
+    // Every state dropped from memory was flushed first, so the table has it.
+    if (missing.length > 0 && this.evicted) {
+      const table = `${quoteIdentifier(this.schema)}.${quoteIdentifier(this.stateProjections[0].stateTable)}`;
+      const loaded = await tableStateLoader((sql, params) => this.db.query(sql, params), table)(missing);
+      for (const [id, state] of loaded) found.set(id, state);
+    }
+    return found;
   }
 }
 
 /**
- * Reads the log from `after` to its current head, applying each batch to
- * `schema` in its own transaction. `filter` may drop events (as-of builds).
+ * Reads the log from `after` to its current head into the builder, then
+ * flushes. `filter` may drop events (as-of builds).
  */
 async function buildUntilHead(
   options: RebuildOptions,
-  schema: string,
+  builder: SchemaBuilder,
   after: Position | null,
   progress: RebuildProgress,
   filter: (events: readonly RecordedEvent[]) => RecordedEvent[] = (events) => [...events],
@@ -74,14 +159,15 @@ async function buildUntilHead(
   for (;;) {
     if (options.signal?.aborted) throw new Error('Rebuild aborted');
     const events = await options.store.readAll(position, batchSize);
-    if (events.length === 0) return position;
-    const kept = filter(events);
-    await options.db.transaction((tx) => applyToSchema(tx, schema, options.projections, kept));
+    if (events.length === 0) break;
+    await builder.apply(events, filter(events));
     position = events[events.length - 1].position;
     progress.events += events.length;
     progress.position = position;
     options.onProgress?.({ ...progress });
   }
+  await builder.flush();
+  return position;
 }
 
 /**
@@ -101,8 +187,9 @@ export async function rebuildAndSwap(options: RebuildOptions): Promise<RebuildRe
 
   const progress: RebuildProgress = { events: 0, position: null };
   try {
-    let position = await buildUntilHead(options, schema, null, progress);
-    position = await swapIn(options, schema, liveSchema, position, progress);
+    const builder = new SchemaBuilder(options.db, schema, options.projections);
+    let position = await buildUntilHead(options, builder, null, progress);
+    position = await swapIn(options, builder, schema, liveSchema, position, progress);
     log.info('projection rebuild swapped in', { events: progress.events, position });
     return { events: progress.events, position, seconds: (Date.now() - started) / 1000, schema: liveSchema };
   } catch (error) {
@@ -113,6 +200,7 @@ export async function rebuildAndSwap(options: RebuildOptions): Promise<RebuildRe
 
 async function swapIn(
   options: RebuildOptions,
+  builder: SchemaBuilder,
   schema: string,
   liveSchema: string,
   rebuiltAt: Position | null,
@@ -133,12 +221,13 @@ async function swapIn(
     while (options.db.kind === 'postgres') {
       const events = await options.store.readAll(position, options.batchSize ?? 2_000);
       if (events.length === 0) break;
-      await applyToSchema(tx, schema, options.projections, events);
+      await builder.apply(events, events, tx);
       position = events[events.length - 1].position;
       progress.events += events.length;
       progress.position = position;
       options.onProgress?.({ ...progress });
     }
+    await builder.flush(tx);
 
     // 3. Replace the tables and move the live checkpoints.
     for (const projection of options.projections) {
@@ -186,7 +275,8 @@ export async function buildAsOf(options: RebuildOptions & { schema: string; unti
     });
 
   const progress: RebuildProgress = { events: 0, position: null };
-  const position = await buildUntilHead(options, options.schema, null, progress, keepUntil);
+  const builder = new SchemaBuilder(options.db, options.schema, options.projections);
+  const position = await buildUntilHead(options, builder, null, progress, keepUntil);
   const info = `${quoteIdentifier(options.schema)}.snapshot_info`;
   await options.db.transaction(async (tx) => {
     await tx.query(`CREATE TABLE ${info} (until timestamptz NOT NULL, built_at timestamptz NOT NULL, log_position text, projections text[] NOT NULL)`);

@@ -3,7 +3,7 @@ import type { SqlExecutor } from '../../src/infrastructure/database';
 import type { Migration } from '../../src/infrastructure/migrations';
 import { formatAmount, totalsOf, type PedidoState } from '../../src/pedido';
 import { foldBatch, tableStateLoader, type FoldedOrder } from '../order-fold';
-import type { ChangedOrder, Projection } from '../projection';
+import type { ChangedOrder, OrderStateProjection } from '../projection';
 
 /**
  * Order details and the order list (ObtenerPedidoPorId, ObtenerHistorialDePedidos,
@@ -91,14 +91,18 @@ async function upsertRows(tx: SqlExecutor, rows: readonly OrderViewRow[]): Promi
   );
 }
 
-export const ordersProjection: Projection = {
+export const ordersProjection: OrderStateProjection = {
   name: 'orders',
   migrations,
   tables: ['order_views'],
+  stateTable: 'order_views',
   async applyBatch(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<ChangedOrder[]> {
     const folded = await foldBatch(events, tableStateLoader((sql, params) => tx.query(sql, params), 'order_views'));
     if (folded.length === 0) return [];
     await upsertRows(tx, folded.map(toRow));
     return folded.map((order) => ({ orderId: order.orderId, revision: order.revision }));
+  },
+  async writeOrders(tx: SqlExecutor, orders: readonly FoldedOrder[]): Promise<void> {
+    if (orders.length > 0) await upsertRows(tx, orders.map(toRow));
   },
 };

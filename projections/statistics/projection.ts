@@ -3,7 +3,7 @@ import type { SqlExecutor } from '../../src/infrastructure/database';
 import type { Migration } from '../../src/infrastructure/migrations';
 import { totalsOf, type PedidoState } from '../../src/pedido';
 import { foldBatch, tableStateLoader, type FoldedOrder } from '../order-fold';
-import type { ChangedOrder, Projection } from '../projection';
+import type { ChangedOrder, OrderStateProjection } from '../projection';
 
 /**
  * Facts for ObtenerEstadísticasPedidos: one row per created order with its
@@ -96,14 +96,18 @@ async function upsertRows(tx: SqlExecutor, rows: readonly OrderStatsRow[]): Prom
   );
 }
 
-export const statisticsProjection: Projection = {
+export const statisticsProjection: OrderStateProjection = {
   name: 'statistics',
   migrations,
   tables: ['order_stats'],
+  stateTable: 'order_stats',
   async applyBatch(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<ChangedOrder[]> {
     const folded = await foldBatch(events, tableStateLoader((sql, params) => tx.query(sql, params), 'order_stats'));
     if (folded.length === 0) return [];
     await upsertRows(tx, folded.map(toRow));
     return folded.map((order) => ({ orderId: order.orderId, revision: order.revision }));
+  },
+  async writeOrders(tx: SqlExecutor, orders: readonly FoldedOrder[]): Promise<void> {
+    if (orders.length > 0) await upsertRows(tx, orders.map(toRow));
   },
 };
