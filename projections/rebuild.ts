@@ -156,12 +156,16 @@ async function buildUntilHead(
 ): Promise<Position | null> {
   const batchSize = options.batchSize ?? 2_000;
   let position = after;
+  let next = options.store.readAll(position, batchSize);
   for (;;) {
     if (options.signal?.aborted) throw new Error('Rebuild aborted');
-    const events = await options.store.readAll(position, batchSize);
+    const events = await next;
     if (events.length === 0) break;
-    await builder.apply(events, filter(events));
     position = events[events.length - 1].position;
+    // Read the next batch while this one is folded and written.
+    next = options.store.readAll(position, batchSize);
+    next.catch(() => undefined);
+    await builder.apply(events, filter(events));
     progress.events += events.length;
     progress.position = position;
     options.onProgress?.({ ...progress });
