@@ -83,7 +83,7 @@ export async function notifyCheckpoint(tx: SqlExecutor, projection: string, posi
   await tx.query('SELECT pg_notify($1, $2)', [CHECKPOINT_CHANNEL, `${projection}:${position}`]);
 }
 
-/** Whether every named projection has processed the log up to `position`. */
+/** Returns whether every named projection has processed the log up to `position`. */
 export async function checkpointsReached(executor: SqlExecutor, projections: readonly string[], position: Position): Promise<boolean> {
   const result = await executor.query<{ reached: string | number }>(
     `SELECT count(*) AS reached FROM projection_checkpoints

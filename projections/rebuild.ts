@@ -54,11 +54,11 @@ const FLUSH_ORDERS = 5_000;
 const MAX_CACHED_STATES = 200_000;
 
 /**
- * Builds projections into `schema`. Projections of whole orders are folded
- * once per batch in memory, shared by all of them, and written with
- * multi-row upserts every FLUSH_ORDERS changed orders together with their
- * checkpoints; other projections get each batch through `applyBatch`. The
- * schema is private to the build, so nothing else writes these tables.
+ * Builds projections into `schema`. Projections of whole orders share one
+ * in-memory fold per batch. Their changed orders are written with multi-row
+ * upserts, together with the checkpoints, every FLUSH_ORDERS orders. Other
+ * projections get each batch through `applyBatch`. The schema is private to
+ * the build, so nothing else writes these tables.
  */
 class SchemaBuilder {
   private readonly stateProjections: OrderStateProjection[];
@@ -256,9 +256,10 @@ async function swapIn(
 /**
  * Builds projections as of a past business time into `schema`, leaving the
  * live read models alone. Each order keeps the events of its stream up to the
- * first one whose `occurredAt` is after `until`; later events of that order
- * are left out even if dated earlier, so every order is a true prefix of its
- * history. The schema also gets `snapshot_info` saying what it holds.
+ * first one whose `occurredAt` is after `until`. Later events of that order
+ * are left out even if dated earlier, so every order is a prefix of its
+ * history. The schema also gets `snapshot_info`, which records the time and
+ * the log position it was built from.
  */
 export async function buildAsOf(options: RebuildOptions & { schema: string; until: string }): Promise<RebuildResult> {
   const started = Date.now();

@@ -19,7 +19,7 @@ const LOCK_NAMESPACE = 730_211_402;
 export interface RunnerOptions {
   /** Events read from the log and applied per transaction. */
   batchSize?: number;
-  /** Longest wait for new events before the runner checks its lock session again. */
+  /** Maximum wait for new events before the runner checks its lock session again. */
   idleWaitMs?: number;
   /** First and maximum delay between retries of a failing event. */
   retryBaseMs?: number;
@@ -34,7 +34,7 @@ export interface RunnerOptions {
   beforeCommit?: (tx: SqlExecutor, projection: string, changed: ChangedOrder[]) => Promise<void>;
 }
 
-/** What a runner is doing now, for health checks and tests. */
+/** Current state of a runner, for health checks and tests. */
 export interface RunnerStatus {
   state: 'stopped' | 'standby' | 'running' | 'failing';
   position: Position | null;
@@ -62,7 +62,7 @@ class StoppedAtEventError extends Error {
 
 /**
  * Applies the batch in one transaction together with the checkpoint:
- * lock the checkpoint row, check nobody moved it, apply, move it, notify.
+ * lock the checkpoint row, check that no other writer moved it, apply, move it, notify.
  * With `schema`, the transaction resolves unqualified table names in that
  * schema only (rebuilds); otherwise in the connection's search path.
  */

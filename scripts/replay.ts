@@ -102,7 +102,7 @@ interface ReplayArgs {
   help: boolean;
 }
 
-/** The language comes first, so that every later error is in the language asked for. */
+/** Detects the language before anything else, so that every later error uses it. */
 function detectLang(argv: readonly string[]): Lang {
   const index = argv.findIndex((arg) => arg === '--lang' || arg.startsWith('--lang='));
   if (index < 0) return 'es';

@@ -20,11 +20,11 @@ function money(minor: number): { amount: string; currency: string } {
 }
 
 /**
- * The life of one realistic order as a list of commands, each the events one
- * command appends: created with lines, maybe a quantity change and a
- * discount, shipping cost, payment (sometimes rejected first), confirmation,
- * reservation, shipping and delivery; about 8% are cancelled on the way.
- * Averages about 11 events per order.
+ * Generates the life of one realistic order as a list of commands, each the
+ * events one command appends. An order is created with lines, may get a
+ * quantity change and a discount, then shipping cost, payment (sometimes
+ * rejected first), confirmation, reservation, shipping and delivery. About 8%
+ * are cancelled on the way. The average is about 11 events per order.
  */
 export function orderLifecycle(random: () => number, createdAtMs: number): { orderId: string; commands: PedidoEvent[][] } {
   const orderId = randomUUID();
