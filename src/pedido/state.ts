@@ -63,7 +63,7 @@ export interface PedidoState {
   readonly refunds: readonly RefundRecord[];
   readonly orderNumber: string | null;
   readonly createdAt: string | null;
-  /** Time of the latest fact. */
+  /** Time field of the last fact folded. */
   readonly updatedAt: string | null;
   readonly confirmedAt: string | null;
   readonly reservationId: string | null;

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import {
+  checkImportedHistory,
   decide,
   digitsOf,
   DomainError,
@@ -15,6 +16,7 @@ import {
   type MoneyData,
   type OrderStatus,
   type PedidoCommand,
+  type PedidoEvent,
   type PedidoState,
 } from '../../../src/pedido';
 import { contextAt, ORDER_ID } from './given';
@@ -220,6 +222,7 @@ describe('random command sequences', () => {
           shippingTotal: toMoneyData(moneyOfMinor(0, currency)),
         };
         let state = initialPedidoState;
+        const stream: PedidoEvent[] = [];
         for (const command of startsWithCreate ? [create, ...commands] : commands) {
           let events;
           try {
@@ -230,6 +233,7 @@ describe('random command sequences', () => {
           }
           const before = state;
           for (const event of events) state = evolve(state, event);
+          stream.push(...events);
 
           if (before.status !== null && state.status !== before.status) {
             expect(allowedMoves[before.status]).toContain(state.status);
@@ -239,6 +243,12 @@ describe('random command sequences', () => {
           reached.add(state.status);
         }
         if (state.status === 'cancelled') expect(decide({ type: 'CancelarPedido', reason: null }, state, context)).toEqual([]);
+
+        // Whatever the live workflow wrote can be imported into a new stream and folds to the same order.
+        if (stream.length > 0) {
+          expect(decide({ type: 'ImportarPedidoHistorico', facts: stream }, initialPedidoState, context)).toBe(stream);
+          expect(checkImportedHistory(stream)).toEqual(state);
+        }
       }),
       { numRuns: 400 },
     );
