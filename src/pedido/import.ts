@@ -62,11 +62,13 @@ function checkFact(event: PedidoEvent, index: number, state: PedidoState): void 
 }
 
 /**
- * Checks that imported facts form a foldable stream: the first is the only
- * PedidoCreado, every type is known, every time parses, every quantity is a
- * positive integer (with no upper limit, because old rules may have allowed
- * more), every amount is valid money in the order's currency, and the folded
- * order's totals compute.
+ * Checks that imported facts form a foldable stream:
+ * - the first fact is the only PedidoCreado, and every type is known;
+ * - every time parses;
+ * - every quantity is a positive integer, with no upper limit because older
+ *   rules may have allowed more;
+ * - every amount is valid money in the order's currency;
+ * - the folded order's totals compute.
  * Workflow rules are not checked (history may break them). Throws
  * DomainError IMPORT_INVALID with the index of the first bad fact.
  */
