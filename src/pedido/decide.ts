@@ -253,6 +253,7 @@ function aplicarDescuento(command: AplicarDescuento, state: PedidoState, context
   const minSubtotal = parseOrMalformed(promotion.minSubtotal);
 
   const now = Date.parse(context.now);
+  if (Number.isNaN(now)) throw new Error(`DecideContext.now must be an ISO 8601 time, got ${JSON.stringify(context.now)}`);
   const validFrom = timeOf(promotion.validFrom);
   const validTo = timeOf(promotion.validTo);
   if (Number.isNaN(validFrom) || Number.isNaN(validTo)) throw invalid('malformed');

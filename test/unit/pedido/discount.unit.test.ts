@@ -139,3 +139,12 @@ describe('discount totals', () => {
     expect(totalsAfter(events).total).toBe('5.00');
   });
 });
+
+describe('a context without a valid clock', () => {
+  it('fails loudly instead of skipping the window', () => {
+    const window = promotion({ validTo: '2020-01-01T00:00:00Z' });
+    expect(() => given(history.pending()).when({ type: 'AplicarDescuento', promotion: window }, contextAt('not a time')).result()).toThrow(
+      'DecideContext.now must be an ISO 8601 time',
+    );
+  });
+});
