@@ -72,6 +72,20 @@ describe('a new stream receiving imported history', () => {
     given([]).when(importing(sloppy)).thenFails('IMPORT_INVALID', { index: 1, reason: 'MONEY_INVALID:too_many_decimals' });
   });
 
+  it.each([0, -2, 1.5])('rejects the quantity %p', (quantity) => {
+    const odd = [fact.created(), fact.added('item-1', 'p', quantity, eur('1.00'))];
+    given([]).when(importing(odd)).thenFails('IMPORT_INVALID', { index: 1, reason: 'invalid_quantity' });
+  });
+
+  it('accepts a quantity above the live maximum', () => {
+    const bulk = [fact.created(), fact.added('item-1', 'p', 5000, eur('1.00'))];
+    expect(given([]).when(importing(bulk)).result().state.lines[0].quantity).toBe(5000);
+  });
+
+  it('rejects an unknown currency', () => {
+    given([]).when(importing([fact.created('XYZ')])).thenFails('IMPORT_INVALID', { index: 0, reason: 'MONEY_INVALID:unknown_currency' });
+  });
+
   it('rejects a malformed percentage discount', () => {
     const badPercent = [...history.pending(), fact.percentDiscount('X', 'lots')];
     given([]).when(importing(badPercent)).thenFails('IMPORT_INVALID', { index: -1 });
