@@ -185,7 +185,7 @@ async function countEvents(db: SqlDatabase): Promise<number> {
 
 function progressBar(lang: Lang, total: number) {
   const bar = new cliProgress.SingleBar(
-    { format: texts[lang].bar, hideCursor: true, etaBuffer: 50, fps: 5 },
+    { format: texts[lang].bar, hideCursor: true, etaBuffer: 50, fps: 5, noTTYOutput: true, notTTYSchedule: 2_000 },
     cliProgress.Presets.shades_classic,
   );
   const started = Date.now();
