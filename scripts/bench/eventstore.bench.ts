@@ -40,6 +40,7 @@ export async function run(): Promise<void> {
   url.pathname = `/${databaseName}`;
 
   const floorPool = new Pool({ connectionString: url.toString(), max: concurrency });
+  floorPool.on('error', () => undefined); // idle clients cut when the database is dropped
   let db: SqlDatabase | undefined;
   let store: SqlEventStore | undefined;
   try {

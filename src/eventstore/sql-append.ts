@@ -51,14 +51,11 @@ export async function insertBatch(
   batch: AppendBatch,
   expected: number,
 ): Promise<AppendResult | undefined> {
-  const result = await executor.query<InsertedRow>(APPEND_SQL, [
-    streamId,
-    expected,
-    batch.ids,
-    batch.types,
-    batch.data,
-    batch.metadata,
-  ]);
+  const result = await executor.query<InsertedRow>(
+    APPEND_SQL,
+    [streamId, expected, batch.ids, batch.types, batch.data, batch.metadata],
+    { name: 'eventstore_append' },
+  );
   if (result.rows.length === 0) return undefined;
   const last = result.rows.reduce((a, b) => (Number(b.revision) > Number(a.revision) ? b : a));
   return { nextRevision: Number(last.revision), position: encodePosition(BigInt(last.transaction_id), BigInt(last.seq)) };

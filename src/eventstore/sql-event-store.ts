@@ -93,6 +93,7 @@ export class SqlEventStore implements EventStore, VisibilityWaitSource {
       this.db.query<EventRow>(
         `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND revision >= $2 ORDER BY revision LIMIT $3`,
         [streamId, options.fromRevision ?? 0, options.maxCount ?? null],
+        { name: 'eventstore_read_stream' },
       ),
     );
     return rows.rows.map(toRecordedEvent);
@@ -103,6 +104,7 @@ export class SqlEventStore implements EventStore, VisibilityWaitSource {
       this.db.query<EventRow>(
         `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 ORDER BY revision DESC LIMIT $2`,
         [streamId, count],
+        { name: 'eventstore_read_stream_tail' },
       ),
     );
     return rows.rows.map(toRecordedEvent).reverse();

@@ -58,12 +58,12 @@ SELECT b.visible_below::text AS barrier,
 
 export async function readGlobalLog(executor: SqlExecutor, after: Position | null, limit: number): Promise<RecordedEvent[]> {
   const [afterXid, afterSeq] = positionParams(after);
-  const result = await executor.query<EventRow>(READ_ALL_SQL, [afterXid, afterSeq, limit]);
+  const result = await executor.query<EventRow>(READ_ALL_SQL, [afterXid, afterSeq, limit], { name: 'eventstore_read_all' });
   return result.rows.map(toRecordedEvent);
 }
 
 export async function readHeadPosition(executor: SqlExecutor): Promise<Position | null> {
-  const result = await executor.query<{ transaction_id: string; seq: string | number }>(HEAD_SQL);
+  const result = await executor.query<{ transaction_id: string; seq: string | number }>(HEAD_SQL, [], { name: 'eventstore_head' });
   const head = result.rows[0];
   return head ? encodePosition(BigInt(head.transaction_id), BigInt(head.seq)) : null;
 }
@@ -73,7 +73,9 @@ export async function readLogState(
   after: Position | null,
 ): Promise<{ readable: boolean; heldBack: boolean }> {
   const [afterXid, afterSeq] = positionParams(after);
-  const result = await executor.query<{ readable: boolean; held_back: boolean }>(LOG_STATE_SQL, [afterXid, afterSeq]);
+  const result = await executor.query<{ readable: boolean; held_back: boolean }>(LOG_STATE_SQL, [afterXid, afterSeq], {
+    name: 'eventstore_log_state',
+  });
   const row = result.rows[0];
   return { readable: row?.readable === true, heldBack: row?.held_back === true };
 }
