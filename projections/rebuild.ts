@@ -68,6 +68,8 @@ class SchemaBuilder {
   private pending: { position: Position; recordedAt: string; events: number } | undefined;
   /** Set once states were dropped from memory: from then on a missing state may be in the table. */
   private evicted = false;
+  private writing: Promise<void> | undefined;
+  private writeError: unknown;
 
   constructor(
     private readonly db: SqlDatabase,
@@ -99,15 +101,54 @@ class SchemaBuilder {
         this.dirty.set(order.orderId, order);
       }
       this.pending = { position: last.position, recordedAt: last.recordedAt, events: (this.pending?.events ?? 0) + read.length };
-      if (this.dirty.size >= FLUSH_ORDERS) await this.flush(tx);
+      if (this.dirty.size >= FLUSH_ORDERS) await this.startFlush(tx);
     }
   }
 
-  /** Writes the changed orders to every order projection, with their checkpoints, in one transaction. */
-  async flush(tx?: SqlExecutor): Promise<void> {
-    const pending = this.pending;
+  /**
+   * Starts writing the changed orders. Outside a caller's transaction the
+   * write runs while the next batches are read and folded, one write at a
+   * time so that checkpoints commit in log order.
+   */
+  private async startFlush(tx?: SqlExecutor): Promise<void> {
+    if (tx) return this.flush(tx);
+    await this.waitForWrite();
+    const { orders, pending } = this.takeDirty();
     if (!pending) return;
-    const orders = [...this.dirty.values()];
+    if (this.states.size > MAX_CACHED_STATES) {
+      // Everything must be in the tables before states leave memory.
+      await this.write(orders, pending);
+      this.states.clear();
+      this.evicted = true;
+      return;
+    }
+    this.writing = this.write(orders, pending).catch((error: unknown) => {
+      this.writeError = error;
+    });
+  }
+
+  /** Writes every changed order not yet written, and waits until all writes committed. */
+  async flush(tx?: SqlExecutor): Promise<void> {
+    await this.waitForWrite();
+    const { orders, pending } = this.takeDirty();
+    if (pending) await this.write(orders, pending, tx);
+  }
+
+  private async waitForWrite(): Promise<void> {
+    await this.writing;
+    this.writing = undefined;
+    if (this.writeError !== undefined) throw this.writeError;
+  }
+
+  private takeDirty(): { orders: FoldedOrder[]; pending: SchemaBuilder['pending'] } {
+    const taken = { orders: [...this.dirty.values()], pending: this.pending };
+    this.dirty = new Map();
+    this.pending = undefined;
+    return taken;
+  }
+
+  /** Writes orders to every order projection, with their checkpoints, in one transaction. */
+  private async write(orders: FoldedOrder[], pending: NonNullable<SchemaBuilder['pending']>, tx?: SqlExecutor): Promise<void> {
     const work = async (executor: SqlExecutor) => {
       await executor.query(`SET LOCAL search_path TO ${quoteIdentifier(this.schema)}`);
       for (const projection of this.stateProjections) {
@@ -117,12 +158,6 @@ class SchemaBuilder {
     };
     if (tx) await work(tx);
     else await this.db.transaction(work);
-    this.dirty = new Map();
-    this.pending = undefined;
-    if (this.states.size > MAX_CACHED_STATES) {
-      this.states.clear();
-      this.evicted = true;
-    }
   }
 
   private async loadStates(orderIds: readonly string[]): Promise<Map<string, StoredOrderState>> {

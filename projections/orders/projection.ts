@@ -18,7 +18,7 @@ const migrations: readonly Migration[] = [
 CREATE TABLE IF NOT EXISTS order_views (
   order_id text PRIMARY KEY,
   revision integer NOT NULL,
-  state jsonb NOT NULL,
+  state json NOT NULL,
   customer_id text,
   status text,
   currency text,
@@ -78,8 +78,8 @@ async function upsertRows(tx: SqlExecutor, rows: readonly OrderViewRow[]): Promi
     `INSERT INTO order_views AS v
        (order_id, revision, state, customer_id, status, currency, total_amount, created_at, updated_at, has_anomalies, last_position)
      SELECT order_id, revision, state, customer_id, status, currency, total_amount, created_at, updated_at, has_anomalies, last_position
-       FROM jsonb_to_recordset($1::jsonb) AS r(
-         order_id text, revision integer, state jsonb, customer_id text, status text, currency text,
+       FROM json_to_recordset($1::json) AS r(
+         order_id text, revision integer, state json, customer_id text, status text, currency text,
          total_amount numeric, created_at timestamptz, updated_at timestamptz, has_anomalies boolean, last_position text)
      ON CONFLICT (order_id) DO UPDATE SET
        revision = excluded.revision, state = excluded.state, customer_id = excluded.customer_id,

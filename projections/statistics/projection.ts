@@ -18,7 +18,7 @@ const migrations: readonly Migration[] = [
 CREATE TABLE IF NOT EXISTS order_stats (
   order_id text PRIMARY KEY,
   revision integer NOT NULL,
-  state jsonb NOT NULL,
+  state json NOT NULL,
   currency text,
   status text,
   created_at timestamptz,
@@ -82,8 +82,8 @@ async function upsertRows(tx: SqlExecutor, rows: readonly OrderStatsRow[]): Prom
     `INSERT INTO order_stats AS s
        (order_id, revision, state, currency, status, created_at, total_minor, confirmed_at, shipped_at, delivered_at, cancelled_at, paid_by_method)
      SELECT order_id, revision, state, currency, status, created_at, total_minor, confirmed_at, shipped_at, delivered_at, cancelled_at, paid_by_method
-       FROM jsonb_to_recordset($1::jsonb) AS r(
-         order_id text, revision integer, state jsonb, currency text, status text, created_at timestamptz,
+       FROM json_to_recordset($1::json) AS r(
+         order_id text, revision integer, state json, currency text, status text, created_at timestamptz,
          total_minor bigint, confirmed_at timestamptz, shipped_at timestamptz, delivered_at timestamptz,
          cancelled_at timestamptz, paid_by_method jsonb)
      ON CONFLICT (order_id) DO UPDATE SET
