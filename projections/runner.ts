@@ -4,7 +4,6 @@ import { componentLogger, errorFields } from '../src/infrastructure/logger';
 import {
   ensureCheckpoint,
   lockCheckpoint,
-  notifyCheckpoint,
   readCheckpoint,
   writeCheckpoint,
 } from './checkpoints';
@@ -80,8 +79,7 @@ export async function commitBatch(
     if (checkpoint.position !== expected) throw new CheckpointMovedError(projection.name, expected, checkpoint.position);
     const result = await projection.applyBatch(tx, events);
     if (options.beforeCommit && result.length > 0) await options.beforeCommit(tx, projection.name, result);
-    await writeCheckpoint(tx, projection.name, last.position, last.recordedAt, events.length);
-    await notifyCheckpoint(tx, projection.name, last.position);
+    await writeCheckpoint(tx, projection.name, last.position, last.recordedAt, events.length, true);
     return result;
   });
   return { position: last.position, changed };
