@@ -77,10 +77,19 @@ describe('projection runner', () => {
 
   it('builds order views from the log and waits for a position', async () => {
     const position = await appendOrders(env, 5);
+    const events = await readLogUntil(env.store, position);
     const worker = new ProjectionsWorker({ db: env.db, store: env.store, runnerOptions: fastRetries });
+    const lagOf = async (gauge: typeof projectionMetrics.lagEvents) =>
+      (await gauge.get()).values.find((value) => value.labels.projection === 'orders')?.value;
+    await worker.sampleLag();
+    expect(await lagOf(projectionMetrics.lagEvents)).toBe(events.length);
+    expect(await lagOf(projectionMetrics.lagSeconds)).toBeGreaterThan(0);
     await worker.start();
     try {
       expect(await worker.waitForPosition(position, ['orders', 'statistics'], 30_000)).toBe(true);
+      await worker.sampleLag();
+      expect(await lagOf(projectionMetrics.lagEvents)).toBe(0);
+      expect(await lagOf(projectionMetrics.lagSeconds)).toBe(0);
       const views = await env.db.query<{ status: string; total_amount: string }>('SELECT status, total_amount FROM order_views');
       expect(views.rows).toHaveLength(5);
       expect(views.rows.filter((row) => row.status === 'confirmed')).toHaveLength(3);
