@@ -103,7 +103,8 @@ export class EsdbTestServer {
       read: (call: grpc.ServerWritableStream<unknown, unknown>) => {
         const fault = this.takeFault();
         if (fault) {
-          call.destroy(fault);
+          // grpc-js ends a server-streaming call with this status when 'error' is emitted on it.
+          call.emit('error', fault);
           return;
         }
         this.openCalls.add(call);
@@ -113,7 +114,7 @@ export class EsdbTestServer {
       delete: unimplemented,
       tombstone: unimplemented,
       batchAppend: (call: grpc.ServerDuplexStream<unknown, unknown>) =>
-        call.destroy(serviceError(grpc.status.UNIMPLEMENTED, 'BatchAppend is not supported by the EventStoreDB test server')),
+        call.emit('error', serviceError(grpc.status.UNIMPLEMENTED, 'BatchAppend is not supported by the EventStoreDB test server')),
     };
   }
 

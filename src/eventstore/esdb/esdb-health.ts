@@ -1,0 +1,24 @@
+import type { HealthCheck, HealthStatus } from '../../infrastructure/health';
+import type { EventStore } from '../port';
+
+/**
+ * Readiness of EventStoreDB for `/health/ready`: up with the answer time when
+ * a read of `$all` succeeds, down with the failure otherwise. Required,
+ * because no command can be handled without the event store.
+ */
+export function createEsdbHealthCheck(store: Pick<EventStore, 'ping' | 'description'>): HealthCheck {
+  return {
+    name: 'eventstore',
+    required: true,
+    async check(): Promise<HealthStatus> {
+      const startedAt = performance.now();
+      try {
+        await store.ping();
+        const elapsedMs = Math.round(performance.now() - startedAt);
+        return { status: 'up', detail: `${store.description} answered in ${elapsedMs} ms` };
+      } catch (error) {
+        return { status: 'down', detail: `${store.description} unreachable: ${error instanceof Error ? error.message : String(error)}` };
+      }
+    },
+  };
+}
