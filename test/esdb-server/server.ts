@@ -2,9 +2,9 @@ import * as grpc from '@grpc/grpc-js';
 import { StreamsService } from '@eventstore/db-client/generated/streams_grpc_pb';
 import { ServerFeaturesService } from '@eventstore/db-client/generated/serverfeatures_grpc_pb';
 import { SupportedMethod, SupportedMethods } from '@eventstore/db-client/generated/serverfeatures_pb';
-import { AppendReq, AppendResp } from '@eventstore/db-client/generated/streams_pb';
-import { Empty } from '@eventstore/db-client/generated/shared_pb';
-import { InMemoryEventLog, seedSystemEvents, type AppendOutcome, type ExpectedState, type ProposedEvent } from './event-log';
+import type { AppendReq, AppendResp, BatchAppendReq, BatchAppendResp } from '@eventstore/db-client/generated/streams_pb';
+import { InMemoryEventLog, seedSystemEvents } from './event-log';
+import { handleAppend, handleBatchAppend, serviceError, type AppendContext } from './append-handler';
 import { handleRead } from './read-handler';
 
 /** EventStoreDB's default maximum append size (`MaxAppendSize`, 1 MiB). */
@@ -21,11 +21,17 @@ export interface EsdbTestServerOptions {
   /** Log to serve; by default a new one holding a few system events. */
   log?: InMemoryEventLog;
   maxAppendBytes?: number;
+  /**
+   * Whether ServerFeatures offers BatchAppend, which the client then uses for
+   * every append (EventStoreDB 21.10 and later do). Default true; false makes
+   * the client fall back to the older Append call.
+   */
+  batchAppend?: boolean;
 }
 
 /**
  * A single-node EventStoreDB stand-in that speaks the gRPC calls
- * `@eventstore/db-client` makes (ServerFeatures, Streams.Append, Streams.Read)
+ * `@eventstore/db-client` makes (ServerFeatures, Streams.Append, BatchAppend, Read)
  * on 127.0.0.1 without TLS. A test tool: it keeps everything in memory.
  */
 export class EsdbTestServer {
@@ -33,13 +39,18 @@ export class EsdbTestServer {
   private server: grpc.Server | undefined;
   private boundPort: number;
   private readonly maxAppendBytes: number;
+  private readonly batchAppend: boolean;
   private readonly faults: FaultKind[] = [];
-  private readonly openCalls = new Set<grpc.ServerWritableStream<unknown, unknown>>();
+  /** Calls received per Streams method, so tests can tell which one the client used. */
+  readonly callCounts = { append: 0, batchAppend: 0, read: 0 };
+  /** Calls that stay open (reads, subscriptions, BatchAppend), ended by `stop()`. */
+  private readonly openCalls = new Set<{ destroy(error?: Error): void }>();
 
   constructor(options: EsdbTestServerOptions = {}) {
     this.log = options.log ?? newSeededLog();
     this.boundPort = options.port ?? 0;
     this.maxAppendBytes = options.maxAppendBytes ?? DEFAULT_MAX_APPEND_BYTES;
+    this.batchAppend = options.batchAppend ?? true;
   }
 
   get port(): number {
@@ -61,7 +72,8 @@ export class EsdbTestServer {
     const server = new grpc.Server();
     server.addService(StreamsService, this.streamsImplementation());
     server.addService(ServerFeaturesService, {
-      getSupportedMethods: (_call: unknown, callback: grpc.sendUnaryData<SupportedMethods>) => callback(null, supportedMethods()),
+      getSupportedMethods: (_call: unknown, callback: grpc.sendUnaryData<SupportedMethods>) =>
+        callback(null, supportedMethods(this.batchAppend)),
     });
     this.boundPort = await new Promise<number>((resolve, reject) => {
       server.bindAsync(`127.0.0.1:${this.boundPort}`, grpc.ServerCredentials.createInsecure(), (error, port) =>
@@ -97,10 +109,18 @@ export class EsdbTestServer {
       const error = serviceError(grpc.status.UNIMPLEMENTED, 'Not supported by the EventStoreDB test server');
       if (typeof callback === 'function') callback(error);
     };
+    const appendContext: AppendContext = {
+      log: this.log,
+      maxAppendBytes: this.maxAppendBytes,
+      takeFault: () => this.takeFault(),
+    };
     return {
-      append: (call: grpc.ServerReadableStream<AppendReq, AppendResp>, callback: grpc.sendUnaryData<AppendResp>) =>
-        this.handleAppend(call, callback),
+      append: ((call: grpc.ServerReadableStream<AppendReq, AppendResp>, callback: grpc.sendUnaryData<AppendResp>) => {
+        this.callCounts.append += 1;
+        handleAppend(appendContext, call, callback);
+      }) as grpc.handleClientStreamingCall<AppendReq, AppendResp>,
       read: (call: grpc.ServerWritableStream<unknown, unknown>) => {
+        this.callCounts.read += 1;
         const fault = this.takeFault();
         if (fault) {
           // grpc-js ends a server-streaming call with this status when 'error' is emitted on it.
@@ -113,40 +133,14 @@ export class EsdbTestServer {
       },
       delete: unimplemented,
       tombstone: unimplemented,
-      batchAppend: (call: grpc.ServerDuplexStream<unknown, unknown>) =>
-        call.emit('error', serviceError(grpc.status.UNIMPLEMENTED, 'BatchAppend is not supported by the EventStoreDB test server')),
+      batchAppend: ((call: grpc.ServerDuplexStream<BatchAppendReq, BatchAppendResp>) => {
+        this.callCounts.batchAppend += 1;
+        this.openCalls.add(call);
+        call.on('close', () => this.openCalls.delete(call));
+        if (this.batchAppend) handleBatchAppend(appendContext, call);
+        else call.emit('error', serviceError(grpc.status.UNIMPLEMENTED, 'BatchAppend is switched off on this test server'));
+      }) as grpc.handleBidiStreamingCall<BatchAppendReq, BatchAppendResp>,
     };
-  }
-
-  private handleAppend(call: grpc.ServerReadableStream<AppendReq, AppendResp>, callback: grpc.sendUnaryData<AppendResp>): void {
-    const messages: AppendReq[] = [];
-    call.on('data', (message: AppendReq) => messages.push(message));
-    call.on('error', () => undefined);
-    call.on('end', () => {
-      const fault = this.takeFault();
-      if (fault) {
-        callback(fault);
-        return;
-      }
-      try {
-        callback(null, this.append(messages));
-      } catch (error) {
-        callback(error as grpc.ServiceError);
-      }
-    });
-  }
-
-  private append(messages: AppendReq[]): AppendResp {
-    const [header, ...rest] = messages;
-    const options = header?.getOptions();
-    if (!options) throw serviceError(grpc.status.INVALID_ARGUMENT, 'The first Append message must carry the options');
-    const streamName = Buffer.from(options.getStreamIdentifier()?.getStreamName_asU8() ?? []).toString('utf8');
-
-    const events = rest.map((message) => proposedEvent(message));
-    const bytes = events.reduce((sum, event) => sum + event.data.length + event.customMetadata.length, 0);
-    if (bytes > this.maxAppendBytes) throw maxAppendSizeError(this.maxAppendBytes);
-
-    return appendResponse(this.log.append(streamName, expectedState(options), events));
   }
 }
 
@@ -163,100 +157,9 @@ function newSeededLog(): InMemoryEventLog {
   return log;
 }
 
-function proposedEvent(message: AppendReq): ProposedEvent {
-  const proposed = message.getProposedMessage();
-  if (!proposed) throw serviceError(grpc.status.INVALID_ARGUMENT, 'Append messages after the first must carry an event');
-  const metadata = proposed.getMetadataMap();
-  const type = metadata.get('type');
-  const contentType = metadata.get('content-type');
-  if (!type || !contentType) {
-    throw requiredMetadataError(!type ? 'type' : 'content-type');
-  }
-  return {
-    id: uuidText(proposed.getId()),
-    type,
-    contentType,
-    data: proposed.getData_asU8(),
-    customMetadata: proposed.getCustomMetadata_asU8(),
-  };
-}
-
-function uuidText(uuid: ReturnType<AppendReq.ProposedMessage['getId']>): string {
-  if (!uuid) throw serviceError(grpc.status.INVALID_ARGUMENT, 'An event has no id');
-  if (uuid.hasStructured()) {
-    const structured = uuid.getStructured()!;
-    const bytes = Buffer.alloc(16);
-    bytes.writeBigInt64BE(BigInt(structured.getMostSignificantBits()), 0);
-    bytes.writeBigInt64BE(BigInt(structured.getLeastSignificantBits()), 8);
-    const hex = bytes.toString('hex');
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-  }
-  return uuid.getString().toLowerCase();
-}
-
-function expectedState(options: AppendReq.Options): ExpectedState {
-  switch (options.getExpectedStreamRevisionCase()) {
-    case AppendReq.Options.ExpectedStreamRevisionCase.REVISION:
-      return { kind: 'revision', revision: BigInt(options.getRevision()) };
-    case AppendReq.Options.ExpectedStreamRevisionCase.NO_STREAM:
-      return { kind: 'no_stream' };
-    case AppendReq.Options.ExpectedStreamRevisionCase.STREAM_EXISTS:
-      return { kind: 'stream_exists' };
-    default:
-      return { kind: 'any' };
-  }
-}
-
-function appendResponse(outcome: AppendOutcome): AppendResp {
-  const response = new AppendResp();
-  if (outcome.kind === 'success') {
-    const success = new AppendResp.Success();
-    if (outcome.currentRevision < 0n) success.setNoStream(new Empty());
-    else success.setCurrentRevision(outcome.currentRevision.toString());
-    if (outcome.position) {
-      const position = new AppendResp.Position();
-      position.setCommitPosition(outcome.position.commit.toString());
-      position.setPreparePosition(outcome.position.prepare.toString());
-      success.setPosition(position);
-    } else {
-      success.setNoPosition(new Empty());
-    }
-    response.setSuccess(success);
-    return response;
-  }
-
-  const wrong = new AppendResp.WrongExpectedVersion();
-  if (outcome.currentRevision === undefined) {
-    wrong.setCurrentNoStream(new Empty());
-    wrong.setNoStream2060(new Empty());
-  } else {
-    wrong.setCurrentRevision(outcome.currentRevision.toString());
-    wrong.setCurrentRevision2060(Number(outcome.currentRevision));
-  }
-  const expected = outcome.expected;
-  switch (expected.kind) {
-    case 'revision':
-      wrong.setExpectedRevision(expected.revision.toString());
-      wrong.setExpectedRevision2060(Number(expected.revision));
-      break;
-    case 'no_stream':
-      wrong.setExpectedNoStream(new Empty());
-      break;
-    case 'stream_exists':
-      wrong.setExpectedStreamExists(new Empty());
-      wrong.setStreamExists2060(new Empty());
-      break;
-    case 'any':
-      wrong.setExpectedAny(new Empty());
-      wrong.setAny2060(new Empty());
-      break;
-  }
-  response.setWrongExpectedVersion(wrong);
-  return response;
-}
-
-function supportedMethods(): SupportedMethods {
-  const methods = ['Read', 'Append'].map((name) => {
+function supportedMethods(batchAppend: boolean): SupportedMethods {
+  const names = batchAppend ? ['Read', 'Append', 'BatchAppend'] : ['Read', 'Append'];
+  const methods = names.map((name) => {
     const method = new SupportedMethod();
     method.setServiceName('event_store.client.streams.Streams');
     method.setMethodName(name);
@@ -266,24 +169,6 @@ function supportedMethods(): SupportedMethods {
   result.setEventStoreServerVersion(SERVER_VERSION);
   result.setMethodsList(methods);
   return result;
-}
-
-export function serviceError(code: grpc.status, details: string, metadata = new grpc.Metadata()): grpc.ServiceError {
-  return Object.assign(new Error(details), { code, details, metadata });
-}
-
-function maxAppendSizeError(maxAppendBytes: number): grpc.ServiceError {
-  const metadata = new grpc.Metadata();
-  metadata.set('exception', 'maximum-append-size-exceeded');
-  metadata.set('maximum-append-size', String(maxAppendBytes));
-  return serviceError(grpc.status.INVALID_ARGUMENT, `Maximum Append Size of ${maxAppendBytes} Exceeded.`, metadata);
-}
-
-function requiredMetadataError(property: string): grpc.ServiceError {
-  const metadata = new grpc.Metadata();
-  metadata.set('exception', 'missing-required-metadata-property');
-  metadata.set('required-metadata-properties', property);
-  return serviceError(grpc.status.INVALID_ARGUMENT, `Required metadata property ${property} is missing`, metadata);
 }
 
 function faultError(kind: FaultKind, port: number): grpc.ServiceError {

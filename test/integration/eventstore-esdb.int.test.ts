@@ -27,7 +27,17 @@ function orderStream(): string {
   return `pedido-${randomUUID()}`;
 }
 
-describe('EventStoreDB event store', () => {
+// The client appends through BatchAppend when the server offers it (as
+// EventStoreDB 21.10 and later do) and through Append otherwise; the test
+// server runs both ways.
+const servers = realServerUrl
+  ? [{ label: 'EventStoreDB at EVENTSTORE_URL', batchAppend: true }]
+  : [
+      { label: 'test server with BatchAppend', batchAppend: true },
+      { label: 'test server with Append only', batchAppend: false },
+    ];
+
+describe.each(servers)('EventStoreDB event store on $label', ({ batchAppend }) => {
   let database: TestDatabase;
   let db: SqlDatabase;
   let server: EsdbTestServer | undefined;
@@ -60,7 +70,7 @@ describe('EventStoreDB event store', () => {
   });
 
   beforeEach(async () => {
-    if (!realServerUrl) server = await startEsdbTestServer();
+    if (!realServerUrl) server = await startEsdbTestServer({ batchAppend });
     store = open();
   });
 
@@ -104,6 +114,13 @@ describe('EventStoreDB event store', () => {
       expect(conflict).toBeInstanceOf(WrongExpectedRevisionError);
       expect((conflict as WrongExpectedRevisionError).actual).toBe(0);
       expect(await store.readStream(streamId)).toHaveLength(1);
+    });
+
+    testServerOnly('appends through the call the server offers', async () => {
+      await store.append(orderStream(), [newEvent()], { expectedRevision: 'no_stream' });
+
+      expect(server!.callCounts.batchAppend > 0).toBe(batchAppend);
+      expect(server!.callCounts.append > 0).toBe(!batchAppend);
     });
 
     it('numbers a new stream from revision 0', async () => {
