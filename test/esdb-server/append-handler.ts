@@ -67,7 +67,7 @@ export function handleAppend(
 }
 
 /**
- * Streams.BatchAppend: a long-lived duplex call carrying appends told apart by
+ * Streams.BatchAppend: a long-lived duplex call carrying appends identified by
  * correlation id. An append's options come with its first request and it
  * completes with the request marked final.
  */

@@ -79,13 +79,9 @@ export class InMemoryEventLog {
     return this.streams.get(streamName);
   }
 
-  /** Every event in log order. */
+  /** Lists every event in log order. */
   allEvents(): readonly StoredEvent[] {
     return this.all;
-  }
-
-  lastPosition(): LogPosition | undefined {
-    return this.all.at(-1)?.position;
   }
 
   /** Calls `listener` for every event appended from now on; returns a function that stops the calls. */
@@ -154,7 +150,7 @@ export function comparePositions(a: LogPosition, b: LogPosition): number {
 }
 
 /**
- * Writes the kind of system events a fresh EventStoreDB node holds (default
+ * Writes the kind of system events a fresh EventStoreDB node contains (default
  * ACL settings, a `$`-prefixed stream), so that readers of `$all` must filter.
  */
 export function seedSystemEvents(log: InMemoryEventLog): void {

@@ -143,11 +143,7 @@ function subscribeToAll({ log, call, options, structuredIds }: ReadContext): voi
       history = log.allEvents();
   }
   for (const event of history) deliver(event);
-  if (checkpointEvery !== undefined) {
-    const last = log.lastPosition();
-    if (last) call.write(checkpointResponse(last));
-    scannedSinceCheckpoint = 0;
-  }
+  // EventStoreDB 23.10 and later announce going live with CaughtUp alone, without a checkpoint.
   call.write(caughtUpResponse());
   followLiveEvents(log, call, deliver);
 }

@@ -27,8 +27,8 @@ function orderStream(): string {
   return `pedido-${randomUUID()}`;
 }
 
-// The client appends through BatchAppend when the server offers it (as
-// EventStoreDB 21.10 and later do) and through Append otherwise; the test
+// The client appends through BatchAppend when the server offers it, as
+// EventStoreDB 21.10 and later do, and through Append otherwise. The test
 // server runs both ways.
 const servers = realServerUrl
   ? [{ label: 'EventStoreDB at EVENTSTORE_URL', batchAppend: true }]
@@ -48,7 +48,7 @@ describe.each(servers)('EventStoreDB event store on $label', ({ batchAppend }) =
     const created = createEsdbEventStore({
       connectionString: realServerUrl ?? server!.connectionString,
       db,
-      // Each store sees only its own streams, also on a shared real EventStoreDB.
+      // Each store reads only its own streams, also on a shared real EventStoreDB.
       namespace: `t${randomUUID().replaceAll('-', '')}-`,
       retry: { attempts: 3, baseDelayMs: 50, maxDelayMs: 200, attemptTimeoutMs: 5_000 },
       maxReconnectDelayMs: 200,

@@ -62,14 +62,14 @@ export interface EsdbEventStoreOptions {
    */
   namespace?: string;
   retry?: Partial<RetryPolicy>;
-  /** Longest wait between reconnection attempts of `waitForEvents`. */
+  /** Maximum delay between reconnection attempts of `waitForEvents`, in ms (default 5000). */
   maxReconnectDelayMs?: number;
 }
 
 /**
- * The event store on EventStoreDB. Streams keep the names callers give; the
- * global log is `$all` filtered on the stream prefix on the server, with
- * EventStoreDB's (commit, prepare) positions encoded as the port's tokens.
+ * The event store on EventStoreDB. Streams keep the names callers give. The
+ * global log is `$all` filtered on the stream prefix by the server, and
+ * EventStoreDB's (commit, prepare) positions are encoded as the port's tokens.
  */
 export class EsdbEventStore implements EventStore {
   readonly description: string;
@@ -96,7 +96,7 @@ export class EsdbEventStore implements EventStore {
     assertValidAppend(streamId, events, options.expectedRevision);
 
     // Retrying is safe: an attempt that reached the server before failing is
-    // recognised by its event ids and answered as an idempotent success.
+    // recognised by its event ids and reported as an idempotent success.
     let attempts = 0;
     const { result, duplicate } = await withRetry('append', this.policy, () => {
       attempts += 1;
@@ -164,7 +164,7 @@ export class EsdbEventStore implements EventStore {
         collect(this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 }), signal),
       );
     } catch (error) {
-      throw new EventStoreUnavailableError(`EventStoreDB did not answer: ${error instanceof Error ? error.message : String(error)}`, error);
+      throw new EventStoreUnavailableError(`EventStoreDB did not respond: ${error instanceof Error ? error.message : String(error)}`, error);
     }
   }
 
@@ -201,7 +201,7 @@ export class EsdbEventStore implements EventStore {
     const nextRevision = Number(outcome.nextExpectedRevision);
     if (outcome.position) return { result: { nextRevision, position: toPortPosition(outcome.position) }, duplicate: false };
 
-    // EventStoreDB answers an idempotent re-append without a position, so the
+    // EventStoreDB reports an idempotent re-append without a position, so the
     // original one is read back from the last event of the earlier append.
     const [last] = await this.readStreamEvents(streamId, { direction: FORWARDS, fromRevision: BigInt(nextRevision), maxCount: 1 });
     if (!last) throw new Error(`Event ${nextRevision} of ${streamId} is missing after an idempotent append`);
@@ -340,7 +340,7 @@ function translateAppendError(error: unknown, streamId: string, events: readonly
   }
   if (error instanceof MaxAppendSizeExceededError) {
     // Each event is under the port's limit, so the server's cap on one append
-    // was hit; the error names the largest event and the whole append's size.
+    // was hit. The error names the largest event and the whole append's size.
     const largest = events.reduce((max, event) => (eventBytes(event) > eventBytes(max) ? event : max));
     const total = events.reduce((sum, event) => sum + eventBytes(event), 0);
     log.warn('EventStoreDB rejected an append over its maximum append size', {

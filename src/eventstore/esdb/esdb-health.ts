@@ -3,7 +3,7 @@ import type { EventStore } from '../port';
 import { withTimeout } from './esdb-retry';
 
 /**
- * Readiness of EventStoreDB for `/health/ready`: up with the answer time when
+ * Readiness of EventStoreDB for `/health/ready`: up with the response time when
  * a read of `$all` succeeds within `timeoutMs` (default 2 s), down with the
  * failure otherwise. Required, because no command can be handled without the
  * event store.

@@ -26,7 +26,7 @@ export function toEsdbExpectedRevision(expected: ExpectedRevision): AppendExpect
   return typeof expected === 'number' ? BigInt(expected) : expected;
 }
 
-/** The revision `WrongExpectedRevisionError` reports from the client's `actualVersion`. */
+/** Converts the client's `actualVersion` into the revision `WrongExpectedRevisionError` reports. */
 export function toPortActualRevision(actual: bigint | string | undefined): number | 'no_stream' {
   return typeof actual === 'bigint' && actual >= 0n ? Number(actual) : 'no_stream';
 }
@@ -41,10 +41,10 @@ export function eventBytes(event: NewEvent): number {
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * Checks one append before anything is sent, with the SQL adapter's rules:
- * `TypeError` for an empty append, an id that is not a UUID or appears twice,
- * a missing type or an invalid expected revision; `EventTooLargeError` for an
- * event whose data plus metadata exceed `MAX_EVENT_BYTES`.
+ * Checks one append before anything is sent, with the SQL adapter's rules.
+ * Throws `TypeError` for an empty append, an id that is not a UUID or appears
+ * twice, a missing type or an invalid expected revision. Throws
+ * `EventTooLargeError` for an event whose data plus metadata exceed `MAX_EVENT_BYTES`.
  */
 export function assertValidAppend(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): void {
   if (typeof expected === 'number' && (!Number.isSafeInteger(expected) || expected < 0)) {

@@ -34,7 +34,7 @@ export class AttemptTimedOutError extends Error {
 /**
  * Failures worth another attempt: the node is unreachable or restarting, it is
  * no longer the leader (the client has already switched to the new one), or the
- * call timed out. Anything else is a real answer and is thrown at once.
+ * call timed out. Anything else is the server's response and is thrown at once.
  */
 export function isTransient(error: unknown): boolean {
   // Some client paths reject with the raw gRPC error; convert it like the client does.
