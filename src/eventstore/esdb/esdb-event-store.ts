@@ -64,6 +64,12 @@ export interface EsdbEventStoreOptions {
   retry?: Partial<RetryPolicy>;
   /** Maximum delay between reconnection attempts of `waitForEvents`, in ms (default 5000). */
   maxReconnectDelayMs?: number;
+  /**
+   * Whether an append first reads its stream to reject or recognise event ids
+   * stored there already (default true). Costs one stream read per append
+   * whose expected state is not `no_stream`; see `findRepeatedAppend`.
+   */
+  checkStoredIds?: boolean;
 }
 
 /**
@@ -79,6 +85,7 @@ export class EsdbEventStore implements EventStore {
   private readonly logPrefix: string;
   private readonly policy: RetryPolicy;
   private readonly maxReconnectDelayMs: number;
+  private readonly checkStoredIds: boolean;
   private readonly closing = new AbortController();
 
   constructor(options: EsdbEventStoreOptions) {
@@ -88,6 +95,7 @@ export class EsdbEventStore implements EventStore {
     this.logPrefix = `${this.namespace}${options.streamPrefix ?? ORDER_STREAM_PREFIX}`;
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.maxReconnectDelayMs = options.maxReconnectDelayMs ?? 5_000;
+    this.checkStoredIds = options.checkStoredIds ?? true;
     this.description = `EventStoreDB ${redactConnectionString(options.connectionString)}`;
   }
 
@@ -187,6 +195,11 @@ export class EsdbEventStore implements EventStore {
     events: readonly NewEvent[],
     expected: ExpectedRevision,
   ): Promise<{ result: AppendResult; duplicate: boolean }> {
+    if (this.checkStoredIds) {
+      const repeated = await this.findRepeatedAppend(streamId, events, expected);
+      if (repeated) return { result: repeated, duplicate: true };
+    }
+
     const streamName = this.esdbStreamName(streamId);
     let outcome;
     try {
@@ -206,6 +219,32 @@ export class EsdbEventStore implements EventStore {
     const [last] = await this.readStreamEvents(streamId, { direction: FORWARDS, fromRevision: BigInt(nextRevision), maxCount: 1 });
     if (!last) throw new Error(`Event ${nextRevision} of ${streamId} is missing after an idempotent append`);
     return { result: { nextRevision, position: last.position }, duplicate: true };
+  }
+
+  /**
+   * Makes ids unique within a stream, as the port promises. EventStoreDB
+   * itself only recognises a repeat that follows the expected revision; when
+   * the expected revision is the stream's current one it writes the ids again.
+   * Returns the original result of a repeat with `any` or `stream_exists`, and
+   * throws `WrongExpectedRevisionError` for stored ids under another expected
+   * revision. A repeat right after an exact expected revision, and appends
+   * with `no_stream`, are left to EventStoreDB, which recognises them.
+   */
+  private async findRepeatedAppend(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult | undefined> {
+    if (expected === 'no_stream') return undefined;
+    const stored = await this.readStreamEvents(streamId, { direction: FORWARDS, fromRevision: 0n, maxCount: Number.MAX_SAFE_INTEGER });
+    const ids = events.map((event) => event.id.toLowerCase());
+    const storedIds = new Set(stored.map((event) => event.id));
+    if (!ids.some((id) => storedIds.has(id))) return undefined;
+
+    const first = stored.findIndex((event) => event.id === ids[0]);
+    const wholeRepeat = first >= 0 && ids.every((id, index) => stored[first + index]?.id === id);
+    if (wholeRepeat && typeof expected === 'number' && first === expected + 1) return undefined;
+    if (wholeRepeat && (expected === 'any' || expected === 'stream_exists')) {
+      const last = stored[first + ids.length - 1];
+      return { nextRevision: last.revision, position: last.position };
+    }
+    throw new WrongExpectedRevisionError(streamId, expected, stored.at(-1)?.revision ?? 'no_stream');
   }
 
   private async readStreamEvents(
