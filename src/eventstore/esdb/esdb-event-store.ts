@@ -38,6 +38,7 @@ import {
   toPortEvent,
   toPortPosition,
 } from './esdb-mapping';
+import { recordAppend, type AppendOutcome } from '../metrics';
 import { DEFAULT_RETRY_POLICY, sleep, withRetry, withTimeout, type RetryPolicy } from './esdb-retry';
 
 const log = componentLogger('esdb-event-store');
@@ -100,6 +101,22 @@ export class EsdbEventStore implements EventStore {
   }
 
   async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
+    const startedAt = process.hrtime.bigint();
+    try {
+      const { result, duplicate } = await this.appendAndRunWithin(streamId, events, options);
+      recordAppend(duplicate ? 'duplicate' : 'appended', startedAt);
+      return result;
+    } catch (error) {
+      recordAppend(appendFailureOutcome(error), startedAt);
+      throw error;
+    }
+  }
+
+  private async appendAndRunWithin(
+    streamId: string,
+    events: readonly NewEvent[],
+    options: AppendOptions,
+  ): Promise<{ result: AppendResult; duplicate: boolean }> {
     this.assertOpen();
     assertValidAppend(streamId, events, options.expectedRevision);
 
@@ -116,7 +133,7 @@ export class EsdbEventStore implements EventStore {
     // duplicate after a retry may be this call's own lost attempt, so they run.
     const within = options.withinTransaction;
     if (within && !(duplicate && attempts === 1)) await this.db.transaction((tx) => within(tx, result));
-    return result;
+    return { result, duplicate };
   }
 
   async readStream(streamId: string, options: { fromRevision?: number; maxCount?: number } = {}): Promise<RecordedEvent[]> {
@@ -371,6 +388,13 @@ export class EsdbEventStore implements EventStore {
 /** Opens the EventStoreDB event store; the client connects on first use. */
 export function createEsdbEventStore(options: EsdbEventStoreOptions): EsdbEventStore {
   return new EsdbEventStore(options);
+}
+
+function appendFailureOutcome(error: unknown): AppendOutcome {
+  if (error instanceof WrongExpectedRevisionError) return 'conflict';
+  if (error instanceof EventTooLargeError) return 'too_large';
+  if (error instanceof EventStoreUnavailableError) return 'unavailable';
+  return 'error';
 }
 
 function translateAppendError(error: unknown, streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): unknown {
