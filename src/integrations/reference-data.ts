@@ -1,7 +1,7 @@
 import type { SqlExecutor } from '../infrastructure/database';
 import type { Migration } from '../infrastructure/migrations';
 import type { MoneyData } from '../pedido/events';
-import { fromMinorUnits, toMinorUnits } from './minor-units';
+import { moneyOfMinor, parseMoney, toMoneyData } from '../pedido/money';
 
 /**
  * Local copies of ProductSvc and UserSvc data, kept current by their events
@@ -179,17 +179,17 @@ export async function findCustomer(db: SqlExecutor, customerId: string): Promise
 }
 
 function priceColumns(productId: string, price: { amount: string | number; currency: string }): { minor: number; currency: string } {
-  const minor = toMinorUnits(price.amount, price.currency);
-  if (minor === undefined) {
+  try {
+    return parseMoney(price.amount, price.currency);
+  } catch {
     throw new ReferenceDataError(
       `Product ${productId}: unit price ${JSON.stringify(price.amount)} ${price.currency} is not a valid amount in that currency`,
     );
   }
-  return { minor, currency: price.currency };
 }
 
 function toProduct(row: ProductRow): ReferenceProduct {
-  const unitPrice = row.unit_price_minor !== null && row.currency !== null ? fromMinorUnits(Number(row.unit_price_minor), row.currency) : null;
+  const unitPrice = row.unit_price_minor !== null && row.currency !== null ? toMoneyData(moneyOfMinor(Number(row.unit_price_minor), row.currency)) : null;
   return {
     productId: row.product_id,
     name: row.name,

@@ -1,6 +1,6 @@
 import type { MoneyData } from '../../pedido/events';
 import type { CallOptions, ShippingRates } from '../ports';
-import { currencyDigits, fromMinorUnits } from '../minor-units';
+import { digitsOf, moneyOfMinor, toMoneyData } from '../../pedido/money';
 
 /**
  * Shipping-rates stand-in: one flat rate per order (`SHIPPING_FLAT_RATE`,
@@ -13,7 +13,7 @@ export class FlatShippingRates implements ShippingRates {
   }
 
   async quote(request: { currency: string; lines: { productId: string; quantity: number }[] }, _options?: CallOptions): Promise<MoneyData> {
-    return fromMinorUnits(roundToMinorUnits(this.flatRate, currencyDigits(request.currency)), request.currency);
+    return toMoneyData(moneyOfMinor(roundToMinorUnits(this.flatRate, digitsOf(request.currency)), request.currency));
   }
 }
 
