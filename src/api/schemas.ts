@@ -165,6 +165,7 @@ export const orderQuerySchema = z
   })
   .refine((query) => query.revision === undefined || query.at === undefined, { message: 'exclusive_query', path: ['at'] });
 
+/** No fields allowed: a query string or body that a route does not take. */
 export const emptyQuerySchema = z.strictObject({});
 
 const orderLineSchema = z
