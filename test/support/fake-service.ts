@@ -34,6 +34,7 @@ export class FakeService {
   handler: FakeHandler = () => ({ status: 404, body: { reason: 'no handler' } });
   private server!: http.Server;
   private readonly sockets = new Set<import('node:net').Socket>();
+  private readonly delays = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   url = '';
 
   static async start(handler?: FakeHandler): Promise<FakeService> {
@@ -55,6 +56,10 @@ export class FakeService {
   }
 
   async close(): Promise<void> {
+    for (const delay of this.delays) {
+      clearTimeout(delay.timer);
+      delay.resolve();
+    }
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -74,6 +79,19 @@ export class FakeService {
     });
   }
 
+  private delay(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const entry = {
+        timer: setTimeout(() => {
+          this.delays.delete(entry);
+          resolve();
+        }, ms),
+        resolve,
+      };
+      this.delays.add(entry);
+    });
+  }
+
   private async serve(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -87,7 +105,7 @@ export class FakeService {
     this.calls.push(call);
 
     const reply = await this.handler(call, this);
-    if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
+    if (reply.delayMs) await this.delay(reply.delayMs);
     if (reply.hangUp) {
       request.socket.destroy();
       return;
