@@ -2,6 +2,7 @@ import type { RecordedEvent } from '../eventstore/port';
 import type { SqlExecutor } from '../infrastructure/database';
 import { parseMoney } from '../pedido/money';
 import { orderIdFromStream, type MoneyData } from '../pedido/events';
+import { stockReservationKey } from '../integrations/idempotency-keys';
 import { uuidFromKey } from '../integrations/standins/payment-gateway';
 import {
   addStep,
@@ -50,7 +51,7 @@ export async function reactToEvent(tx: SqlExecutor, event: RecordedEvent, option
       return;
     }
     case 'PedidoConfirmado':
-      await addStep(tx, orderId, 'reserve-stock', 'reserve_stock', cause);
+      await addStep(tx, orderId, 'reserve-stock', 'reserve_stock', cause, stockReservationKey(orderId));
       return;
     case 'InventarioReservado': {
       const { reservationId } = event.data as { reservationId: string | null };

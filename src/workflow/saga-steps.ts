@@ -71,6 +71,12 @@ async function reserveStock(step: SagaStep, deps: StepDependencies): Promise<voi
       log.info('inventory reserved', { orderId: step.orderId, reservationId: reservation.reservationId });
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
+      // `PUT status preparing` reserves with the same key, so the reservation may already be the order's.
+      const current = await deps.orders.load(step.orderId);
+      if (current?.state.reservationId === reservation.reservationId) {
+        await markDone(deps.db, step, { ...reservation, appliedBy: 'another request' });
+        return;
+      }
       // The order changed (cancelled, say) while the stock was being reserved: give the stock back.
       await deps.db.transaction(async (tx) => {
         await addStep(tx, step.orderId, 'release-stock', 'release_stock', { ...step.input, reservationId: reservation.reservationId });

@@ -147,12 +147,22 @@ export async function dueDeadlines(db: SqlExecutor, now: Date, limit: number): P
   return rows.map((row) => row.order_id);
 }
 
-/** Adds a step unless one with that name exists for the order; returns whether it was added. */
-export async function addStep(tx: SqlExecutor, orderId: string, step: string, kind: StepKind, input: StepInput): Promise<boolean> {
+/**
+ * Adds a step unless one with that name exists for the order; returns whether
+ * it was added. The idempotency key defaults to `ordersvc:<orderId>:<step>`.
+ */
+export async function addStep(
+  tx: SqlExecutor,
+  orderId: string,
+  step: string,
+  kind: StepKind,
+  input: StepInput,
+  idempotencyKey = `ordersvc:${orderId}:${step}`,
+): Promise<boolean> {
   const result = await tx.query(
     `INSERT INTO saga_steps (order_id, step, kind, status, idempotency_key, input)
      VALUES ($1, $2, $3, 'pending', $4, $5::jsonb) ON CONFLICT (order_id, step) DO NOTHING`,
-    [orderId, step, kind, `ordersvc:${orderId}:${step}`, JSON.stringify(input)],
+    [orderId, step, kind, idempotencyKey, JSON.stringify(input)],
   );
   return result.rowCount > 0;
 }

@@ -151,7 +151,7 @@ describe('order process manager', () => {
     const reservations = productSvc.callsTo('/reservations');
     expect(reservations).toHaveLength(1);
     expect(reservations[0].body).toEqual({ orderId, lines: [{ productId: 'SKU-1', quantity: 2 }] });
-    expect(reservations[0].idempotencyKey).toBe(`ordersvc:${orderId}:reserve-stock`);
+    expect(reservations[0].idempotencyKey).toBe(`reserve-${orderId}`);
     expect((await commands.load(orderId))?.state.reservationId).toBe('res-1');
   });
 
@@ -227,7 +227,7 @@ describe('order process manager', () => {
 
     expect(productSvc.effects.size).toBe(1);
     expect(stock.get('SKU-1')).toBe(3);
-    expect(new Set(productSvc.callsTo('/reservations').map((call) => call.idempotencyKey))).toEqual(new Set([`ordersvc:${orderId}:reserve-stock`]));
+    expect(new Set(productSvc.callsTo('/reservations').map((call) => call.idempotencyKey))).toEqual(new Set([`reserve-${orderId}`]));
     expect((await eventTypes(orderId)).filter((type) => type === 'InventarioReservado')).toHaveLength(1);
   });
 
