@@ -201,6 +201,8 @@ function toProduct(row: ProductRow): ReferenceProduct {
 
 // Seeded rows store -infinity, which drivers return as an invalid Date, a number or a string.
 function versionOf(value: unknown): string | null {
-  const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined;
+  let date: Date | undefined;
+  if (value instanceof Date) date = value;
+  else if (typeof value === 'string') date = new Date(value);
   return date && Number.isFinite(date.getTime()) ? date.toISOString() : null;
 }

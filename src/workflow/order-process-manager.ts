@@ -51,7 +51,7 @@ export interface OrderProcessManagerOptions {
   batchSize?: number;
   /** Steps and deadlines handled per round. */
   workPerRound?: number;
-  /** Longest wait for new events when nothing is due. */
+  /** Maximum wait for new events when nothing is due. */
   idleWaitMs?: number;
   /** How often a standby instance tries to take the lock. */
   lockRetryMs?: number;
@@ -63,12 +63,13 @@ export interface OrderProcessManagerOptions {
 /**
  * The order workflow: a process manager driven by the global event log.
  *
- * Each round it (1) reads new events after its checkpoint and records, in the
- * same transaction as the new checkpoint, the steps and deadlines they call
- * for; (2) runs the steps that are due (stock reservation, its release,
- * refunds); (3) cancels orders whose payment deadline passed; then waits for
- * new events or the next due time. A session advisory lock lets one instance
- * run it while others wait on standby.
+ * Each round has three parts, followed by a wait for new events or the next
+ * due time:
+ * 1. Read new events after the checkpoint and record the steps and deadlines
+ *    they call for, in the transaction that saves the new checkpoint.
+ * 2. Run the steps that are due: stock reservation, its release, refunds.
+ * 3. Cancel orders whose payment deadline passed.
+ * A session advisory lock lets one instance run it while others wait on standby.
  */
 export class OrderProcessManager implements BackgroundWorker {
   readonly name = 'order-process-manager';
@@ -219,7 +220,7 @@ export class OrderProcessManager implements BackgroundWorker {
     }
   }
 
-  /** A service that is down is waited for without limit; any other error is retried a bounded number of times. */
+  /** Schedules the step's next attempt. A service that is down is waited for without limit, other errors `maxStepAttempts` times. */
   private async handleStepError(step: SagaStep, error: unknown): Promise<void> {
     if (this.controller.signal.aborted) return;
     const attempts = step.attempts + 1;

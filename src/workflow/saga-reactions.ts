@@ -27,8 +27,8 @@ export interface ReactionOptions {
 }
 
 /**
- * Records what one event of the global log asks of the workflow: an
- * instance for a new live order, a payment deadline, or a step to run. It
+ * Records the work that one event of the global log calls for: an instance
+ * for a new live order, a payment deadline, or a step to run. It
  * makes no external call, so it runs in the transaction that advances the
  * checkpoint and a crash can neither lose nor repeat a reaction.
  */

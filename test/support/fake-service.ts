@@ -13,9 +13,9 @@ export interface FakeReply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
-  /** Wait before answering; the effect is applied before the wait, as a slow server would. */
+  /** Wait before responding; the effect is applied before the wait, as a slow server would. */
   delayMs?: number;
-  /** Destroy the connection without answering. */
+  /** Destroy the connection without responding. */
   hangUp?: boolean;
 }
 
@@ -23,7 +23,7 @@ export type FakeHandler = (call: ReceivedCall, fake: FakeService) => FakeReply |
 
 /**
  * An HTTP server on 127.0.0.1 that plays ProductSvc, PaymentSvc or UserSvc in
- * tests. `handler` decides each answer and can be swapped between steps to
+ * tests. `handler` decides each response and can be swapped between steps to
  * make the service misbehave on cue. `effects` counts side effects by
  * idempotency key, as a real service that honours the key would apply them.
  */

@@ -73,9 +73,9 @@ export function readCatalogFile(file: string): CatalogEntry[] {
 
 /**
  * Loads catalog entries into `reference_products`. A product not stored yet
- * is inserted; a product that only the catalog ever wrote gets the file's name
- * and price but keeps its current stock, so reservations survive a restart.
- * Products updated by ProductSvc events are left alone.
+ * is inserted. A product that only the catalog ever wrote gets the file's
+ * name and price but keeps its current stock, so reservations survive a
+ * restart. Products updated by ProductSvc events are left alone.
  */
 export async function seedCatalog(db: SqlDatabase, entries: readonly CatalogEntry[]): Promise<void> {
   await db.transaction(async (tx) => {
