@@ -118,14 +118,6 @@ export class OrderProcessManager implements BackgroundWorker {
     };
   }
 
-  /** Runs one round without the lock or the wait; returns whether it did anything. Tests drive the workflow with it. */
-  async runOnce(): Promise<boolean> {
-    this.checkpoint = await readCheckpoint(this.options.db, CHECKPOINT_NAME);
-    const reacted = await this.processEvents();
-    const worked = await this.runDueWork();
-    return reacted || worked;
-  }
-
   private async run(): Promise<void> {
     const signal = this.controller.signal;
     while (!signal.aborted) {

@@ -250,6 +250,43 @@ describe('order process manager', () => {
     expect(paymentSvc.effects.size).toBe(1);
   });
 
+  it('refunds a payment confirmed after cancellation', async () => {
+    startManager();
+    const orderId = await createOrder([{ productId: 'SKU-1', quantity: 1 }]);
+    const { paymentId, amount } = await requestPayment(orderId);
+    await commands.execute(orderId, { type: 'CancelarPedido', reason: 'customer changed their mind' });
+
+    await commands.execute(orderId, { type: 'ConfirmarPago', paymentId, amount, method: 'card' });
+    await waitFor(async () => (await eventTypes(orderId)).includes('ReembolsoCompletado'));
+
+    expect(paymentSvc.callsTo('/refunds')).toHaveLength(1);
+    expect(paymentSvc.callsTo('/refunds')[0].body).toMatchObject({ orderId, amount });
+  });
+
+  it('leaves imported history alone', async () => {
+    productSvc.handler = stockKeeper(new Map([['SKU-1', 5]]));
+    startManager({ paymentTimeoutMs: 100 });
+    const orderId = randomUUID();
+    const price = { amount: '10.00', currency: 'EUR' };
+    await commands.execute(orderId, {
+      type: 'ImportarPedidoHistorico',
+      facts: [
+        { type: 'PedidoCreado', data: { orderId, customerId: 'customer-1', currency: 'EUR', shippingAddress: null, notes: null, createdAt: '2018-03-01T10:00:00.000Z' } },
+        { type: 'ProductoAgregado', data: { itemId: randomUUID(), productId: 'SKU-1', quantity: 1, unitPrice: price, addedAt: '2018-03-01T10:00:00.000Z' } },
+        { type: 'PagoSolicitado', data: { paymentId: 'p-1', method: 'card', amount: price, requestedAt: '2018-03-01T10:01:00.000Z' } },
+        { type: 'PagoRecibido', data: { paymentId: 'p-1', method: 'card', amount: price, receivedAt: '2018-03-01T10:02:00.000Z' } },
+        { type: 'PedidoConfirmado', data: { orderNumber: 'H-1', total: price, confirmedAt: '2018-03-01T10:02:00.000Z' } },
+      ],
+    });
+    // The manager reads the log in order, so once the later live order is prepared the import has been read.
+    const liveOrderId = await createPaidOrder([{ productId: 'SKU-1', quantity: 1 }]);
+    await waitFor(async () => (await statusOf(liveOrderId)) === 'preparing');
+
+    expect(await statusOf(orderId)).toBe('confirmed');
+    expect(productSvc.callsTo('/reservations').map((call) => (call.body as { orderId: string }).orderId)).toEqual([liveOrderId]);
+    expect(await findSteps(db, orderId)).toEqual([]);
+  });
+
   it('runs on one instance at a time', async () => {
     productSvc.handler = stockKeeper(new Map([['SKU-1', 5]]));
     const first = startManager();
