@@ -38,6 +38,9 @@ const sagaActive = new Gauge({
 // Arbitrary constant shared by every instance: the one that holds this advisory lock runs the workflow.
 const PROCESS_MANAGER_LOCK_KEY = 7_302_114_006;
 const CHECKPOINT_NAME = 'order-process-manager';
+const SESSION_CHECK_INTERVAL_MS = 5_000;
+// Steps of different orders run side by side up to this many; the steps of one order run in turn.
+const STEP_CONCURRENCY = 4;
 
 export interface OrderProcessManagerOptions {
   db: SqlDatabase;
@@ -129,7 +132,7 @@ export class OrderProcessManager implements BackgroundWorker {
             return;
           }
           try {
-            await this.runWhileLocked();
+            await this.runWhileLocked(session);
           } finally {
             await session.query('SELECT pg_advisory_unlock($1)', [PROCESS_MANAGER_LOCK_KEY]).catch(() => undefined);
           }
@@ -148,14 +151,20 @@ export class OrderProcessManager implements BackgroundWorker {
     return rows[0]?.locked === true;
   }
 
-  private async runWhileLocked(): Promise<void> {
+  private async runWhileLocked(session: SqlExecutor): Promise<void> {
     const signal = this.controller.signal;
     this.state = 'active';
     sagaActive.set(1);
     log.info('process manager active');
+    let sessionCheckedAt = Date.now();
     try {
       this.checkpoint = await readCheckpoint(this.options.db, CHECKPOINT_NAME);
       while (!signal.aborted) {
+        // The lock lives as long as the session: a session that broke means another instance may run now.
+        if (Date.now() - sessionCheckedAt > SESSION_CHECK_INTERVAL_MS) {
+          await session.query('SELECT 1');
+          sessionCheckedAt = Date.now();
+        }
         const reacted = await this.processEvents();
         const worked = await this.runDueWork();
         this.lastError = undefined;
@@ -185,16 +194,28 @@ export class OrderProcessManager implements BackgroundWorker {
   private async runDueWork(): Promise<boolean> {
     const now = this.options.now();
     const steps = await dueSteps(this.options.db, now, this.options.workPerRound);
-    for (const step of steps) {
-      if (this.controller.signal.aborted) return true;
-      await this.attemptStep(step);
-    }
+    await this.runStepsByOrder(steps);
     const overdue = await dueDeadlines(this.options.db, now, this.options.workPerRound);
     for (const orderId of overdue) {
       if (this.controller.signal.aborted) return true;
       await this.checkPaymentDeadline(orderId);
     }
     return steps.length > 0 || overdue.length > 0;
+  }
+
+  private async runStepsByOrder(steps: readonly SagaStep[]): Promise<void> {
+    const byOrder = new Map<string, SagaStep[]>();
+    for (const step of steps) byOrder.set(step.orderId, [...(byOrder.get(step.orderId) ?? []), step]);
+    const queue = [...byOrder.values()];
+    const lane = async () => {
+      for (let group = queue.shift(); group; group = queue.shift()) {
+        for (const step of group) {
+          if (this.controller.signal.aborted) return;
+          await this.attemptStep(step);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(STEP_CONCURRENCY, queue.length) }, lane));
   }
 
   private async attemptStep(step: SagaStep): Promise<void> {
