@@ -23,14 +23,6 @@ export interface StepDependencies {
   signal?: AbortSignal;
 }
 
-/** A step that cannot succeed by retrying (e.g. PaymentSvc refused the refund); it is parked as failed. */
-export class StepRejectedError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'StepRejectedError';
-  }
-}
-
 /**
  * Runs one step to its end. External calls use the step's idempotency key,
  * and every command that follows one commits together with the step's `done`

@@ -117,7 +117,7 @@ describe('ProductSvc failing', () => {
     await productSvc.close();
   });
 
-  it('answers 503 with Retry-After and recovers when ProductSvc is back', async () => {
+  it('returns 503 with Retry-After until ProductSvc is back', async () => {
     const order = { customerId: 'C-1', items: [{ productId: 'SKU-1', quantity: 1 }] };
 
     const first = await running.api().post('/api/orders').send(order).expect(503);
