@@ -272,7 +272,7 @@ export class ServiceClient {
 
   private toCallerError(error: unknown, request: ServiceRequest): unknown {
     if (error instanceof ClientHttpError || error instanceof ServiceUnavailableError) return error;
-    if (error instanceof CallerAborted) return request.signal?.reason ?? error;
+    if (error instanceof CallerAborted || request.signal?.aborted) return request.signal?.reason ?? error;
 
     const retryAfterSeconds = this.retryAfterSecondsFor(error);
     const reason = this.describeFailure(error);
