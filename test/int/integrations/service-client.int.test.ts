@@ -9,7 +9,7 @@ const payment = { orderId: 'o-1', paymentId: 'pay-1', amount: { amount: '9.90', 
 
 // Short times keep the suite fast; the random source is fixed so backoff is predictable.
 const fastPolicy: Partial<ResilienceOptions> = {
-  timeoutMs: 300,
+  timeoutMs: 2_000,
   maxAttempts: 3,
   baseDelayMs: 20,
   maxDelayMs: 100,
@@ -181,9 +181,9 @@ describe('idempotency keys', () => {
     fake.handler = (call, self) => {
       self.applyOnce(call.idempotencyKey, () => (charges += 1));
       // The first answer arrives after the client gave up; the retry is answered at once.
-      return { status: 202, body: { status: 'pending' }, delayMs: self.calls.length === 1 ? 600 : 0 };
+      return { status: 202, body: { status: 'pending' }, delayMs: self.calls.length === 1 ? 3_000 : 0 };
     };
-    const gateway = new HttpPaymentGateway(clientFor(fake, 'PaymentSvc', { timeoutMs: 200 }));
+    const gateway = new HttpPaymentGateway(clientFor(fake, 'PaymentSvc', { timeoutMs: 500 }));
 
     expect(await gateway.requestPayment(payment)).toEqual({ accepted: true });
     expect(fake.calls.length).toBeGreaterThanOrEqual(2);
@@ -289,7 +289,7 @@ describe('bulkhead', () => {
   it('rejects calls beyond the queue at once', async () => {
     const fake = await startFake();
     fake.handler = () => ({ status: 200, body: product, delayMs: 200 });
-    const catalog = new HttpProductCatalog(clientFor(fake, 'ProductSvc', { maxConcurrent: 1, maxQueue: 1, timeoutMs: 1_000 }));
+    const catalog = new HttpProductCatalog(clientFor(fake, 'ProductSvc', { maxConcurrent: 1, maxQueue: 1 }));
 
     const results = await Promise.allSettled([catalog.getProduct('SKU-1'), catalog.getProduct('SKU-1'), catalog.getProduct('SKU-1')]);
 
