@@ -19,10 +19,10 @@ export class FlatShippingRates implements ShippingRates {
 
 function roundToMinorUnits(decimal: string, digits: number): number {
   const [whole, fraction = ''] = decimal.split('.');
-  const kept = BigInt(whole + fraction.slice(0, digits).padEnd(digits, '0'));
+  const truncated = BigInt(whole + fraction.slice(0, digits).padEnd(digits, '0'));
   const dropped = fraction.slice(digits);
-  if (!/[1-9]/.test(dropped)) return Number(kept);
+  if (!/[1-9]/.test(dropped)) return Number(truncated);
   const half = `5${'0'.repeat(dropped.length - 1)}`;
-  const roundUp = dropped > half || (dropped === half && kept % 2n === 1n);
-  return Number(roundUp ? kept + 1n : kept);
+  const roundUp = dropped > half || (dropped === half && truncated % 2n === 1n);
+  return Number(roundUp ? truncated + 1n : truncated);
 }
