@@ -1,5 +1,5 @@
 import { HttpCustomerDirectory, HttpPaymentGateway, HttpProductCatalog } from '../../../src/integrations/http/adapters';
-import { circuitBreakerState, externalCallRetries } from '../../../src/integrations/http/metrics';
+import { circuitBreakerState, circuitBreakerTransitions, externalCallRetries } from '../../../src/integrations/http/metrics';
 import { ClientHttpError, type ResilienceOptions, ServiceClient } from '../../../src/integrations/http/service-client';
 import { ServiceUnavailableError } from '../../../src/integrations/ports';
 import { FakeService } from '../../support/fake-service';
@@ -216,12 +216,14 @@ describe('circuit breaker', () => {
     fake.handler = () => ({ status: 500 });
     const client = clientFor(fake, 'ProductSvc', { maxAttempts: 1, resetTimeoutMs: 60_000 });
     const catalog = new HttpProductCatalog(client);
+    const opensBefore = await transitionsOf('ProductSvc', 'open');
 
     for (let call = 1; call <= 3; call += 1) await expect(catalog.getProduct('SKU-1')).rejects.toBeInstanceOf(ServiceUnavailableError);
     expect(client.circuitState).toBe('closed');
 
     await expect(catalog.getProduct('SKU-1')).rejects.toBeInstanceOf(ServiceUnavailableError);
     expect(client.circuitState).toBe('open');
+    expect((await transitionsOf('ProductSvc', 'open')) - opensBefore).toBe(1);
     expect((await circuitBreakerState.get()).values.find((value) => value.labels.service === 'ProductSvc')?.value).toBe(2);
 
     const error = await catalog.getProduct('SKU-1').catch((caught: unknown) => caught);
@@ -319,6 +321,11 @@ describe('caller abort', () => {
 async function retriesOf(service: string, operation: string): Promise<number> {
   const values = (await externalCallRetries.get()).values;
   return values.find((value) => value.labels.service === service && value.labels.operation === operation)?.value ?? 0;
+}
+
+async function transitionsOf(service: string, state: string): Promise<number> {
+  const values = (await circuitBreakerTransitions.get()).values;
+  return values.find((value) => value.labels.service === service && value.labels.state === state)?.value ?? 0;
 }
 
 async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
