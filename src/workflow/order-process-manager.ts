@@ -76,7 +76,7 @@ export interface OrderProcessManagerOptions {
  */
 export class OrderProcessManager implements BackgroundWorker {
   readonly name = 'order-process-manager';
-  private readonly controller = new AbortController();
+  private controller = new AbortController();
   private loop: Promise<void> | undefined;
   private checkpoint: Position | null = null;
   private state: 'stopped' | 'standby' | 'active' = 'stopped';
@@ -97,6 +97,7 @@ export class OrderProcessManager implements BackgroundWorker {
 
   async start(): Promise<void> {
     if (this.loop) return;
+    if (this.controller.signal.aborted) this.controller = new AbortController();
     this.state = 'standby';
     this.loop = this.run();
   }
