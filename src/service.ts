@@ -14,6 +14,7 @@ import {
   readPromotionsFile,
 } from './application';
 import { createSqlEventStore, eventStoreHealthCheck, eventStoreMigrations, type EventStore } from './eventstore';
+import { EsdbEventStore, createEsdbEventStore, createEsdbHealthCheck } from './eventstore/esdb';
 import { resolvePath, type Config } from './infrastructure/config';
 import { openDatabase, redactUrl, type SqlDatabase } from './infrastructure/database';
 import type { BackgroundWorker, HealthCheck } from './infrastructure/health';
@@ -65,11 +66,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
   const ownsDb = !overrides.db;
   const db = overrides.db ?? (await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR }));
   await migrate(db, [...eventStoreMigrations, ...referenceDataMigrations, ...applicationMigrations, ...(overrides.migrations ?? [])]);
-  if (config.EVENTSTORE_URL && !overrides.eventStore) {
-    // NOTE: the EventStoreDB adapter is built in its own area; until it is composed here, an esdb:// URL cannot be honoured.
-    throw new Error('EVENTSTORE_URL is set, but this build has no EventStoreDB adapter wired; unset it to use the SQL event store.');
-  }
-  const eventStore = overrides.eventStore ?? createSqlEventStore(db);
+  const eventStore = overrides.eventStore ?? openEventStore(config, db);
 
   // 2. Command handling and the ports it needs.
   const commands = new OrderCommandService({ eventStore, db, maxLineQuantity: config.MAX_LINE_QUANTITY, retries: config.COMMAND_RETRIES });
@@ -96,7 +93,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     eventStore,
     idempotency: { store: idempotency, db },
     limits: { bodyLimit: config.BODY_LIMIT, maxLineQuantity: config.MAX_LINE_QUANTITY },
-    healthChecks: [databaseHealthCheck(db), eventStoreHealthCheck(eventStore), ...integrations.healthChecks, ...(overrides.healthChecks ?? [])],
+    healthChecks: [databaseHealthCheck(db), healthCheckOf(eventStore), ...integrations.healthChecks, ...(overrides.healthChecks ?? [])],
     queryRouters: overrides.queryRouters,
   });
 
@@ -131,6 +128,20 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     return stopping;
   };
   return { app, server, port, db, eventStore, commands, stop };
+}
+
+/**
+ * Opens EventStoreDB when `EVENTSTORE_URL` is set, otherwise the SQL event
+ * store in `db`. With EventStoreDB, `db` still holds the read models,
+ * checkpoints, idempotency keys and inbox.
+ */
+function openEventStore(config: Config, db: SqlDatabase): EventStore {
+  if (config.EVENTSTORE_URL) return createEsdbEventStore({ connectionString: config.EVENTSTORE_URL, db });
+  return createSqlEventStore(db);
+}
+
+function healthCheckOf(eventStore: EventStore): HealthCheck {
+  return eventStore instanceof EsdbEventStore ? createEsdbHealthCheck(eventStore) : eventStoreHealthCheck(eventStore);
 }
 
 function databaseHealthCheck(db: SqlDatabase): HealthCheck {
