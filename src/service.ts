@@ -132,7 +132,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
 
 /**
  * Opens EventStoreDB when `EVENTSTORE_URL` is set, otherwise the SQL event
- * store in `db`. With EventStoreDB, `db` still holds the read models,
+ * store in `db`. With EventStoreDB, `db` still contains the read models,
  * checkpoints, idempotency keys and inbox.
  */
 function openEventStore(config: Config, db: SqlDatabase): EventStore {
