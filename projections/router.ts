@@ -1,3 +1,4 @@
+import './messages';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { isPosition, type Position } from '../src/eventstore/port';
