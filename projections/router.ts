@@ -1,7 +1,9 @@
 import './messages';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { isPosition, type Position } from '../src/eventstore/port';
+import { isPosition, type EventStore, type Position } from '../src/eventstore/port';
+import { orderStreamId } from '../src/pedido/events';
+import { emptyQuerySchema, orderParamsSchema, orderQuerySchema } from '../src/api/schemas';
 import type { SqlExecutor } from '../src/infrastructure/database';
 import { AppError, ValidationError } from '../src/infrastructure/errors';
 import { componentLogger, errorFields } from '../src/infrastructure/logger';
@@ -28,6 +30,11 @@ export interface QueryRouterDeps {
   /** Currency of the statistics when the request names none. */
   defaultCurrency: string;
   cache?: OrderCache;
+  /**
+   * The event store, so that a single-order read never returns a revision
+   * older than the order's stream: a lagging read model is waited for.
+   */
+  eventStore?: Pick<EventStore, 'readStreamTail'>;
 }
 
 const orderStatuses = ['pending', 'awaiting_payment', 'confirmed', 'preparing', 'shipped', 'delivered', 'cancelled'] as const;
@@ -67,7 +74,6 @@ const statsQuerySchema = z.strictObject({
   currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR').optional(),
 });
 
-const orderIdSchema = z.string().min(1).max(200);
 
 // The series lists every period of the range; longer ranges must use a coarser groupBy.
 const MAX_SERIES_PERIODS = 3_700;
@@ -98,17 +104,43 @@ async function awaitMinPosition(req: Request, deps: QueryRouterDeps, projections
   const position = header.trim();
   if (!isPosition(position)) throw new AppError('EVENT_POSITION_INVALID', 400, { position: header.slice(0, 64) });
   const reached = await deps.positions.waitForPosition(position, projections, deps.readYourWritesTimeoutMs);
-  if (!reached) {
-    const retryAfter = String(Math.max(1, Math.ceil(deps.readYourWritesTimeoutMs / 1000)));
-    throw new AppError('READ_MODEL_NOT_READY', 503, { position, projections: projections.join(', ') }, { 'Retry-After': retryAfter });
-  }
+  if (!reached) throw readModelNotReady(deps, position, projections);
   return true;
 }
 
+function readModelNotReady(deps: QueryRouterDeps, position: Position, projections: readonly string[]): AppError {
+  const retryAfter = String(Math.max(1, Math.ceil(deps.readYourWritesTimeoutMs / 1000)));
+  return new AppError('READ_MODEL_NOT_READY', 503, { position, projections: projections.join(', ') }, { 'Retry-After': retryAfter });
+}
+
+/**
+ * Loads an order from the read model, never older than its stream: when the
+ * stream has events the projection has not applied yet (an order just created
+ * or changed), waits for them, bounded like read-your-writes. Without an event
+ * store in the deps the read model is returned as it is.
+ */
 async function loadOrder(deps: QueryRouterDeps, orderId: string): Promise<StoredOrder> {
+  const order = await findOrder(deps.db, orderId);
+  const latest = await latestEvent(deps, orderId);
+  if (latest && (!order || order.revision < latest.revision)) {
+    const reached = await deps.positions.waitForPosition(latest.position, ['orders'], deps.readYourWritesTimeoutMs);
+    if (!reached) throw readModelNotReady(deps, latest.position, ['orders']);
+    return loadProjected(deps, orderId);
+  }
+  if (!order) throw new AppError('ORDER_NOT_FOUND', 404, { orderId });
+  return order;
+}
+
+async function loadProjected(deps: QueryRouterDeps, orderId: string): Promise<StoredOrder> {
   const order = await findOrder(deps.db, orderId);
   if (!order) throw new AppError('ORDER_NOT_FOUND', 404, { orderId });
   return order;
+}
+
+async function latestEvent(deps: QueryRouterDeps, orderId: string): Promise<{ revision: number; position: Position } | undefined> {
+  if (!deps.eventStore) return undefined;
+  const [last] = await deps.eventStore.readStreamTail(orderStreamId(orderId), 1);
+  return last;
 }
 
 function sendOrderBody(req: Request, res: Response, revision: number, body: string): void {
@@ -125,15 +157,18 @@ function sendOrderBody(req: Request, res: Response, revision: number, body: stri
 
 /** GET /api/orders/:id from the read model, through the cache when there is one. */
 async function getOrder(req: Request, res: Response, next: NextFunction, deps: QueryRouterDeps): Promise<void> {
+  const orderId = parse(orderParamsSchema, req.params, 'params').id;
+  const query = parse(orderQuerySchema, req.query, 'query');
   // The command router rebuilds the order from its stream as of a revision or a time.
-  if (req.query.revision !== undefined || req.query.at !== undefined) return next();
-  const orderId = parse(orderIdSchema, req.params.id, 'params');
+  if (query.revision !== undefined || query.at !== undefined) return next();
   const waited = await awaitMinPosition(req, deps, ['orders']);
 
   // After a read-your-writes wait the cache is skipped: only the table is known to be recent enough.
+  // A cached order older than its stream is skipped too.
   if (deps.cache && !waited) {
     const cached = await deps.cache.get(orderId);
-    if (cached) {
+    const latest = cached ? await latestEvent(deps, orderId) : undefined;
+    if (cached && (!latest || cached.revision >= latest.revision)) {
       res.set('X-Cache', 'hit');
       return sendOrderBody(req, res, cached.revision, cached.body);
     }
@@ -191,7 +226,8 @@ async function getStatistics(req: Request, res: Response, deps: QueryRouterDeps)
 }
 
 async function getPayments(req: Request, res: Response, deps: QueryRouterDeps): Promise<void> {
-  const orderId = parse(orderIdSchema, req.params.id, 'params');
+  const orderId = parse(orderParamsSchema, req.params, 'params').id;
+  parse(emptyQuerySchema, req.query, 'query');
   await awaitMinPosition(req, deps, ['orders']);
   const order = await loadOrder(deps, orderId);
   res.set('ETag', `"${order.revision}"`);
@@ -199,7 +235,8 @@ async function getPayments(req: Request, res: Response, deps: QueryRouterDeps): 
 }
 
 async function getPaymentStatus(req: Request, res: Response, deps: QueryRouterDeps): Promise<void> {
-  const orderId = parse(orderIdSchema, req.params.id, 'params');
+  const orderId = parse(orderParamsSchema, req.params, 'params').id;
+  parse(emptyQuerySchema, req.query, 'query');
   await awaitMinPosition(req, deps, ['orders']);
   const order = await loadOrder(deps, orderId);
   res.set('ETag', `"${order.revision}"`);

@@ -105,6 +105,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     readYourWritesTimeoutMs: config.READ_YOUR_WRITES_TIMEOUT,
     defaultCurrency: config.DEFAULT_CURRENCY,
     cache,
+    eventStore,
   });
   const processManager = roles.has('saga') ? createProcessManager(config, { db, eventStore, commands, integrations }) : undefined;
   const workers: BackgroundWorker[] = [

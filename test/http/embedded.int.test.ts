@@ -69,9 +69,9 @@ describe('embedded PGlite service', () => {
     expect(discounted.body.discountTotal).toEqual({ amount: '6.48', currency: 'EUR' });
 
     await api().post(`/api/orders/${id}/payments`).set('Idempotency-Key', 'embedded-pay').send({ method: 'card' }).expect(202);
-    await eventually(async () => (await api().get(`/api/orders/${id}`)).body.status === 'confirmed');
+    // The stand-in confirms the payment and the workflow reserves the stock by itself.
+    await eventually(async () => (await api().get(`/api/orders/${id}`)).body.status === 'preparing');
 
-    await api().put(`/api/orders/${id}/status`).send({ status: 'preparing' }).expect(200);
     await api().put(`/api/orders/${id}/status`).send({ status: 'shipped', carrier: 'Correos' }).expect(200);
     const delivered = await api().put(`/api/orders/${id}/status`).send({ status: 'delivered' }).expect(200);
     expect(delivered.body.status).toBe('delivered');
@@ -79,7 +79,7 @@ describe('embedded PGlite service', () => {
 
     const history = await api().get(`/api/orders/${id}/history`).expect(200);
     expect(history.body.items.map((item: { type: string }) => item.type)).toEqual(
-      expect.arrayContaining(['PedidoCreado', 'DescuentoAplicado', 'PagoRecibido', 'PedidoConfirmado', 'PedidoEnviado', 'PedidoEntregado']),
+      expect.arrayContaining(['PedidoCreado', 'DescuentoAplicado', 'PagoRecibido', 'PedidoConfirmado', 'InventarioReservado', 'PedidoEnviado', 'PedidoEntregado']),
     );
   });
 

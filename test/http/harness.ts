@@ -13,7 +13,16 @@ export interface TestService {
 /** Starts the whole service on its own fresh PostgreSQL database, listening on a free port of 127.0.0.1. */
 export async function startTestService(env: Record<string, string> = {}, overrides: ServiceOverrides = {}): Promise<TestService> {
   const database = await createTestDatabase('ordersvc_http');
-  const config = loadConfig({ DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1', PAYMENT_STANDIN_DELAY: '20ms', LOG_LEVEL: 'warn', ...env });
+  // The order workflow (saga role) is left out so that tests drive every status change themselves.
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    PAYMENT_STANDIN_DELAY: '20ms',
+    LOG_LEVEL: 'warn',
+    ROLES: 'api,projections,relay,inbox',
+    ...env,
+  });
   try {
     const service = await startService(config, overrides);
     return {

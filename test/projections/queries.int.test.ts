@@ -223,7 +223,7 @@ describe('query routes', () => {
     });
 
     it('returns 404 for payments of an unknown order', async () => {
-      const response = await request(app).get('/api/orders/unknown-order/payments/status').expect(404);
+      const response = await request(app).get('/api/orders/5b0e9a5e-2f4c-4d8e-9c39-1f0f6f1f4a11/payments/status').expect(404);
       expect(response.body.code).toBe('ORDER_NOT_FOUND');
     });
   });
