@@ -33,14 +33,15 @@ beforeAll(async () => {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   exitCode = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  // Compiling the service with ts-node takes a minute or more on a busy machine.
   await eventually(async () => {
     try {
       return (await api().get('/health/ready')).status === 200;
     } catch {
       return false;
     }
-  }, 90_000);
-}, 120_000);
+  }, 240_000);
+}, 300_000);
 
 afterAll(async () => {
   if (child.exitCode === null) child.kill('SIGTERM');
