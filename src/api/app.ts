@@ -10,7 +10,7 @@ import type { IdempotencyStore } from '../application/idempotency/idempotency-st
 import type { OrderCommandService } from '../application/order-command-service';
 import type { OrderUseCases } from '../application/use-cases/order-use-cases';
 import { idempotencyMiddleware } from './idempotency';
-import { accessLogger, jsonBody, requestContext, requireJsonBody } from './middleware';
+import { InFlightRequests, accessLogger, jsonBody, requestContext, requireJsonBody } from './middleware';
 import { buildOpenApiDocument } from './openapi';
 import { problemHandler } from './problem';
 import { docsRouter } from './routers/docs-router';
@@ -35,13 +35,20 @@ export interface AppDependencies {
   version?: string;
 }
 
-/** Builds the express app: health, docs, then /api with JSON bodies, idempotency, queries and commands, then problem+json errors. */
+/**
+ * Builds the express app: health, docs, then /api with JSON bodies,
+ * idempotency, queries and commands, then problem+json errors.
+ * `app.locals.inFlight` (InFlightRequests) lets a shutdown wait for handlers.
+ */
 export function createApp(deps: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
 
+  const inFlight = new InFlightRequests();
+  app.locals.inFlight = inFlight;
+  app.use(inFlight.middleware);
   app.use(requestContext);
   app.use(accessLogger);
   app.use(helmet());
