@@ -15,7 +15,7 @@ import { buildOpenApiDocument } from './openapi';
 import { problemHandler } from './problem';
 import { docsRouter } from './routers/docs-router';
 import { healthRouter } from './routers/health-router';
-import { ordersRouter } from './routers/orders-router';
+import { orderHistoryRouter, ordersRouter } from './routers/orders-router';
 import { requestSchemas } from './schemas';
 
 export interface AppDependencies {
@@ -60,6 +60,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(jsonBody(deps.limits.bodyLimit));
   if (deps.idempotency) app.use(idempotencyMiddleware(deps.idempotency.store, deps.idempotency.db));
 
+  app.use(orderHistoryRouter({ eventStore: deps.eventStore }));
   for (const router of deps.queryRouters ?? []) app.use(router);
   app.use(
     ordersRouter({

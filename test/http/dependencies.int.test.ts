@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { Router } from 'express';
 import type { AddressInfo } from 'node:net';
 import type { HealthStatus } from '../../src/infrastructure/health';
 import { createOrder, startTestService, type TestService } from './harness';
@@ -45,7 +46,14 @@ beforeAll(async () => {
     required: true,
     check: async (): Promise<HealthStatus> => (dependencyUp ? { status: 'up' } : { status: 'down', detail: 'switched off by the test' }),
   };
-  test = await startTestService({ USER_SERVICE_URL: url, PAYMENT_SERVICE_URL: url, EXTERNAL_CALL_TIMEOUT: '1s' }, { healthChecks: [switchable] });
+  const readModel = Router();
+  readModel.get('/api/orders/:id', (req, res) => {
+    res.json({ id: req.params.id, source: 'read model' });
+  });
+  test = await startTestService(
+    { USER_SERVICE_URL: url, PAYMENT_SERVICE_URL: url, EXTERNAL_CALL_TIMEOUT: '1s' },
+    { healthChecks: [switchable], queryRouters: [readModel] },
+  );
 });
 
 afterAll(async () => {
@@ -90,8 +98,8 @@ describe('PaymentSvc answers', () => {
     expect(response.body.code).toBe('PAYMENT_REJECTED');
     const history = await test.api().get(`/api/orders/${id}/history`).expect(200);
     expect(history.body.items.map((item: { type: string }) => item.type)).toEqual(expect.arrayContaining(['PagoSolicitado', 'PagoRechazado']));
-    const order = await test.api().get(`/api/orders/${id}`).expect(200);
-    expect(order.body.status).toBe('pending');
+    // GET /api/orders/:id goes to this suite's stand-in read model, so the stream is read directly.
+    expect((await test.service.commands.load(id))?.state.status).toBe('pending');
   });
 
   it('answers 503 while PaymentSvc is down and leaves the order payable', async () => {
@@ -99,9 +107,9 @@ describe('PaymentSvc answers', () => {
     const down = await test.api().post(`/api/orders/${id}/payments`).set('Idempotency-Key', 'pay-down').send({ method: 'broken-gateway' }).expect(503);
     expect(down.body.code).toBe('SERVICE_UNAVAILABLE');
     expect(down.headers['retry-after']).toBeDefined();
-    const order = await test.api().get(`/api/orders/${id}`).expect(200);
-    expect(order.body.status).toBe('pending');
-    expect(order.body.due).toEqual(order.body.total);
+    const order = await test.service.commands.load(id);
+    expect(order?.state.status).toBe('pending');
+    expect(order?.state.payments.every((payment) => payment.status === 'rejected')).toBe(true);
     const history = await test.api().get(`/api/orders/${id}/history`).expect(200);
     expect(history.body.items.at(-1).type).toBe('PagoRechazado');
     const key = await test.service.db.query(`SELECT 1 FROM idempotency_keys WHERE key = 'pay-down'`);
@@ -118,5 +126,21 @@ describe('readiness', () => {
     dependencyUp = true;
     const up = await test.api().get('/health/ready').expect(200);
     expect(up.body.checks.switchable.status).toBe('up');
+  });
+});
+
+describe('query routers', () => {
+  it('answer GET /api/orders/:id in front of the stream', async () => {
+    const id = await createOrder(test, { customerId: 'C-OK' });
+    const response = await test.api().get(`/api/orders/${id}`).expect(200);
+    expect(response.body.source).toBe('read model');
+  });
+
+  it('leave earlier revisions and the history to the stream', async () => {
+    const id = await createOrder(test, { customerId: 'C-OK' });
+    const earlier = await test.api().get(`/api/orders/${id}?revision=0`).expect(200);
+    expect(earlier.body.revision).toBe(0);
+    expect(earlier.body.source).toBeUndefined();
+    await test.api().get(`/api/orders/${id}/history`).expect(200);
   });
 });

@@ -16,7 +16,10 @@ export interface OrdersRouterDependencies {
   schemas: RequestSchemas;
 }
 
-/** Command endpoints of /api/orders, plus the order and its history rebuilt from its stream. */
+/**
+ * Command endpoints of /api/orders, plus GET /api/orders/:id folded from the
+ * stream for when no query router (read model) answered it first.
+ */
 export function ordersRouter(deps: OrdersRouterDependencies): Router {
   const router = Router();
   const { useCases, schemas } = deps;
@@ -31,20 +34,9 @@ export function ordersRouter(deps: OrdersRouterDependencies): Router {
 
   router.get('/api/orders/:id', async (req, res) => {
     const { id } = parseInput(orderParamsSchema, req.params, 'params');
-    const query = parseInput(orderQuerySchema, req.query, 'query');
-    const { state, revision } = query.revision !== undefined || query.at !== undefined
-      ? await orderAsItWas(deps.eventStore, id, query)
-      : await currentOrder(deps.commands, id);
+    parseInput(orderQuerySchema, req.query, 'query');
+    const { state, revision } = await currentOrder(deps.commands, id);
     sendReply(res, orderReply(200, state, revision, null));
-  });
-
-  router.get('/api/orders/:id/history', async (req, res) => {
-    const { id } = parseInput(orderParamsSchema, req.params, 'params');
-    parseInput(emptyQuerySchema, req.query, 'query');
-    const events = await deps.eventStore.readStream(orderStreamId(id));
-    if (events.length === 0) throw new AppError('ORDER_NOT_FOUND', 404, { orderId: id });
-    const last = events[events.length - 1];
-    sendReply(res, { status: 200, headers: { ETag: `"${last.revision}"` }, body: { items: events.map(toHistoryItem) } });
   });
 
   router.put('/api/orders/:id/status', async (req, res) => {
@@ -99,6 +91,37 @@ export function ordersRouter(deps: OrdersRouterDependencies): Router {
     const { id } = parseInput(orderParamsSchema, req.params, 'params');
     const body = parseInput(schemas.requestPayment, req.body, 'body');
     await requestPayment(req, res, deps.useCases, id, body);
+  });
+
+  return router;
+}
+
+/**
+ * The order as it was (`?revision=`, `?at=`) and its event timeline, both
+ * rebuilt from the stream. Mounted before the query routers, so a read model
+ * never answers a request for an earlier state.
+ */
+export function orderHistoryRouter(deps: Pick<OrdersRouterDependencies, 'eventStore'>): Router {
+  const router = Router();
+
+  router.get('/api/orders/:id', async (req, res, next) => {
+    if (req.query.revision === undefined && req.query.at === undefined) {
+      next();
+      return;
+    }
+    const { id } = parseInput(orderParamsSchema, req.params, 'params');
+    const query = parseInput(orderQuerySchema, req.query, 'query');
+    const { state, revision } = await orderAsItWas(deps.eventStore, id, query);
+    sendReply(res, orderReply(200, state, revision, null));
+  });
+
+  router.get('/api/orders/:id/history', async (req, res) => {
+    const { id } = parseInput(orderParamsSchema, req.params, 'params');
+    parseInput(emptyQuerySchema, req.query, 'query');
+    const events = await deps.eventStore.readStream(orderStreamId(id));
+    if (events.length === 0) throw new AppError('ORDER_NOT_FOUND', 404, { orderId: id });
+    const last = events[events.length - 1];
+    sendReply(res, { status: 200, headers: { ETag: `"${last.revision}"` }, body: { items: events.map(toHistoryItem) } });
   });
 
   return router;
