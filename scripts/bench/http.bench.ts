@@ -124,7 +124,7 @@ async function createOrders(baseUrl: string, count: number): Promise<string[]> {
   return ids;
 }
 
-/** One autocannon run of add-item commands spread over the orders; the floor gets the same paths and bodies. */
+/** Runs autocannon once with add-item commands spread over the orders; the floor gets the same paths and bodies. */
 async function phase(baseUrl: string, orderIds: string[], connections: number, seconds: number): Promise<Phase> {
   let next = 0;
   const result = await autocannon({

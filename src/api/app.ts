@@ -28,7 +28,7 @@ export interface AppDependencies {
   /** One entry per dependency and worker for `/health/ready`. */
   healthChecks?: HealthCheck[];
   metrics?: Registry;
-  /** Query routes (projections) mounted before the command routes, so they answer GET /api/orders/:id first. */
+  /** Query routes (projections) mounted before the command routes, so they handle GET /api/orders/:id first. */
   queryRouters?: Router[];
   /** Other routers (admin, webhooks, …) mounted after the command routes. */
   extraRouters?: Router[];

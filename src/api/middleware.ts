@@ -20,7 +20,7 @@ export const requestContext: RequestHandler = (req, res, next) => {
 
 const httpDuration = new Histogram({
   name: 'http_request_duration_seconds',
-  help: 'Time to answer HTTP requests, by method, route and status',
+  help: 'Time to respond to HTTP requests, by method, route and status',
   labelNames: ['method', 'route', 'status'] as const,
   buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
   registers: [metricsRegistry],

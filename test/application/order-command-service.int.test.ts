@@ -93,7 +93,7 @@ describe('OrderCommandService', () => {
     expect(ok.revision).toBe(2);
   });
 
-  it('runs withinTransaction in the append transaction, and in its own when nothing is appended', async () => {
+  it('runs withinTransaction with or without events', async () => {
     const orderId = 'aaaaaaaa-0000-4000-8000-000000000006';
     await db.query('CREATE TABLE IF NOT EXISTS side_effects (order_id text, revision int, events int)');
     const commands = service();

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { HealthStatus } from '../../src/infrastructure/health';
 import { createOrder, startTestService, type TestService } from './harness';
 
-/** UserSvc and PaymentSvc as small HTTP servers on 127.0.0.1, answering by the id or method they are sent. */
+/** Starts UserSvc and PaymentSvc as one small HTTP server on 127.0.0.1 whose reply depends on the customer id or payment method. */
 function startFakeServices(): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     const send = (status: number, body?: unknown) => {
@@ -118,7 +118,7 @@ describe('PaymentSvc answers', () => {
 });
 
 describe('readiness', () => {
-  it('answers 503 while a required dependency is down, and 200 once it is back', async () => {
+  it('readiness follows a required check', async () => {
     dependencyUp = false;
     const down = await test.api().get('/health/ready').expect(503);
     expect(down.body.status).toBe('down');

@@ -18,7 +18,7 @@ export interface OrdersRouterDependencies {
 
 /**
  * Command endpoints of /api/orders, plus GET /api/orders/:id folded from the
- * stream for when no query router (read model) answered it first.
+ * stream when no query router (read model) handled it first.
  */
 export function ordersRouter(deps: OrdersRouterDependencies): Router {
   const router = Router();
@@ -99,7 +99,7 @@ export function ordersRouter(deps: OrdersRouterDependencies): Router {
 /**
  * The order as it was (`?revision=`, `?at=`) and its event timeline, both
  * rebuilt from the stream. Mounted before the query routers, so a read model
- * never answers a request for an earlier state.
+ * never handles a request for an earlier state.
  */
 export function orderHistoryRouter(deps: Pick<OrdersRouterDependencies, 'eventStore'>): Router {
   const router = Router();
@@ -128,7 +128,7 @@ export function orderHistoryRouter(deps: Pick<OrdersRouterDependencies, 'eventSt
 }
 
 /**
- * POST payments answers 202 with the payment requested. When the order had
+ * Requests a payment and replies 202 with it. When the order had
  * nothing to pay (a zero total), it was confirmed at once and the order is
  * returned with 200 instead.
  */
@@ -189,7 +189,7 @@ async function orderAsItWas(
     if (query.revision > lastRevision) throw new AppError('REVISION_NOT_FOUND', 404, { orderId, revision: query.revision, lastRevision });
     upTo = events.filter((event) => event.revision <= query.revision!);
   } else {
-    // The longest prefix of the stream up to that time, so the fold always sees whole history.
+    // The longest prefix of the stream up to that time, so the fold never skips an event.
     const at = Date.parse(query.at!);
     const firstLater = events.findIndex((event) => Date.parse(event.metadata.occurredAt) > at);
     upTo = firstLater < 0 ? events : events.slice(0, firstLater);

@@ -67,7 +67,7 @@ export interface PaymentOutcome {
 /**
  * The order commands as the API offers them: each resolves what `decide`
  * needs through the ports (prices, customer, promotion, shipping cost), runs
- * the command, and calls PaymentSvc or ProductSvc where the command asks for it.
+ * the command, and calls PaymentSvc or ProductSvc where the command needs it.
  */
 export class OrderUseCases {
   private readonly newId: () => string;
@@ -176,7 +176,7 @@ export class OrderUseCases {
 
   /** CancelarPedido; cancelling a cancelled order appends nothing. */
   async cancel(orderId: string, reason: string | null, options: ExecuteOptions = {}): Promise<CommandOutcome> {
-    // NOTE: a paid order's refund is requested by the order workflow (process manager) when it sees PedidoCancelado.
+    // NOTE: a paid order's refund is requested by the order workflow (process manager) when it handles PedidoCancelado.
     return this.options.commands.execute(orderId, { type: 'CancelarPedido', reason }, options);
   }
 
