@@ -66,11 +66,9 @@ export async function startService(config: Config, overrides: ServiceOverrides =
   const ownsDb = !overrides.db;
   const db = overrides.db ?? (await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR }));
   await migrate(db, [...eventStoreMigrations, ...referenceDataMigrations, ...applicationMigrations, ...(overrides.migrations ?? [])]);
-  if (config.EVENTSTORE_URL && !overrides.eventStore) {
-    // NOTE: the EventStoreDB adapter is built in its own area; until it is composed here, an esdb:// URL cannot be honoured.
-    throw new Error('EVENTSTORE_URL is set, but this build has no EventStoreDB adapter wired; unset it to use the SQL event store.');
-  }
-  const eventStore = overrides.eventStore ?? createSqlEventStore(db);
+  const { eventStore, eventStoreCheck } = overrides.eventStore
+    ? { eventStore: overrides.eventStore, eventStoreCheck: eventStoreHealthCheck(overrides.eventStore) }
+    : await openEventStore(config, db);
 
   // 2. Command handling and the ports it needs.
   const commands = new OrderCommandService({ eventStore, db, maxLineQuantity: config.MAX_LINE_QUANTITY, retries: config.COMMAND_RETRIES });
@@ -97,7 +95,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     eventStore,
     idempotency: { store: idempotency, db },
     limits: { bodyLimit: config.BODY_LIMIT, maxLineQuantity: config.MAX_LINE_QUANTITY },
-    healthChecks: [databaseHealthCheck(db), eventStoreHealthCheck(eventStore), ...integrations.healthChecks, ...(overrides.healthChecks ?? [])],
+    healthChecks: [databaseHealthCheck(db), eventStoreCheck, ...integrations.healthChecks, ...(overrides.healthChecks ?? [])],
     queryRouters: overrides.queryRouters,
   });
 
@@ -134,6 +132,17 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     return stopping;
   };
   return { app, server, port, db, eventStore, commands, stop };
+}
+
+/** EventStoreDB when EVENTSTORE_URL is set (loaded only then), else the SQL event store on the service database. */
+async function openEventStore(config: Config, db: SqlDatabase): Promise<{ eventStore: EventStore; eventStoreCheck: HealthCheck }> {
+  if (!config.EVENTSTORE_URL) {
+    const eventStore = createSqlEventStore(db);
+    return { eventStore, eventStoreCheck: eventStoreHealthCheck(eventStore) };
+  }
+  const { createEsdbEventStore, createEsdbHealthCheck } = await import('./eventstore/esdb');
+  const eventStore = createEsdbEventStore({ connectionString: config.EVENTSTORE_URL, db });
+  return { eventStore, eventStoreCheck: createEsdbHealthCheck(eventStore) };
 }
 
 function databaseHealthCheck(db: SqlDatabase): HealthCheck {
