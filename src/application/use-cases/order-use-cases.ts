@@ -102,7 +102,11 @@ export class OrderUseCases {
     );
   }
 
-  /** AgregarProductoAPedido at the catalog's current price. */
+  /**
+   * AgregarProductoAPedido at the catalog's current price.
+   * NOTE: shipping is quoted once, when the order is created; with a rate that
+   * depends on the lines, line changes should be followed by ActualizarCostoEnvio.
+   */
   async addItem(orderId: string, line: LineRequest, options: ExecuteOptions = {}): Promise<CommandOutcome> {
     // The currency never changes, so a cached state is as good as a fresh one here.
     const order = this.options.commands.peek(orderId) ?? (await this.requireOrder(orderId));
