@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Server } from 'node:http';
 import type { Express, Router } from 'express';
 import { createApp } from './api/app';
+import type { InFlightRequests } from './api/middleware';
 import {
   IdempotencyStore,
   OrderCommandService,
@@ -157,6 +158,8 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     stopping ??= (async () => {
       log.info('service stopping');
       await closeServer(server);
+      // A handler whose client hung up may still be writing; it gets its time before the database closes.
+      await (app.locals.inFlight as InFlightRequests).drained(10_000);
       clearInterval(purgeTimer);
       for (const worker of [...workers].reverse()) await worker.stop().catch((error: unknown) => log.error('worker did not stop cleanly', { worker: worker.name, ...errorFields(error) }));
       await integrations.stop();

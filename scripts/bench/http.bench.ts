@@ -1,8 +1,9 @@
 /**
  * `npm run bench -- http`: add-item commands over HTTP against the real
- * PostgreSQL (`http.commands`). The service (src/main.ts) and the floor (an
- * express route that only parses and echoes the same JSON) each run in a
- * process of their own, and autocannon drives them from this one with the
+ * PostgreSQL (`http.commands`). The service and the floor (an express route
+ * that only parses and echoes the same JSON) are compiled first (`npm run
+ * build`) and run from dist/ as `npm start` runs them, each in a process of
+ * its own. Autocannon drives them from this process with the
  * same connections and bodies. Floor and service phases alternate for
  * BENCH_ROUNDS rounds so that a change in machine load hits both alike.
  * The service's peak RSS is its VmHWM from /proc (Linux).
@@ -10,9 +11,10 @@
  * Environment: BENCH_DATABASE_URL (server to use, default the local one),
  * BENCH_SECONDS (measured seconds per phase, default 10), BENCH_ROUNDS
  * (default 2), BENCH_CONNECTIONS (default 32), BENCH_ORDERS (orders the
- * commands spread over, default 320).
+ * commands spread over, default 320), BENCH_CPU_PROFILE_DIR (write a V8 CPU
+ * profile of the service there).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -46,18 +48,19 @@ export async function run(): Promise<void> {
 
   const children: ChildProcess[] = [];
   try {
-    // 1. The service and the floor, each in its own process.
+    // 1. The service and the floor, compiled, each in its own process.
+    execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
     const servicePort = await freePort();
-    const service = startProcess('src/main.ts', {
+    const service = startProcess('dist/src/main.js', {
       DATABASE_URL: databaseUrl.toString(),
       PORT: String(servicePort),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       MAX_LINE_QUANTITY: '1000000',
-    });
+    }, process.env.BENCH_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`] : []);
     children.push(service);
     const floorPort = await freePort();
-    children.push(startProcess('scripts/bench/http-echo-server.ts', { PORT: String(floorPort) }));
+    children.push(startProcess('dist/scripts/bench/http-echo-server.js', { PORT: String(floorPort) }));
     const serviceUrl = `http://127.0.0.1:${servicePort}`;
     const floorUrl = `http://127.0.0.1:${floorPort}`;
     await waitUntilLive(serviceUrl);
@@ -102,8 +105,8 @@ export async function run(): Promise<void> {
   }
 }
 
-function startProcess(script: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', script], {
+function startProcess(script: string, env: Record<string, string>, nodeFlags: string[] = []): ChildProcess {
+  return spawn(process.execPath, [...nodeFlags, script], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -124,7 +127,7 @@ async function createOrders(baseUrl: string, count: number): Promise<string[]> {
   return ids;
 }
 
-/** One autocannon run of add-item commands spread over the orders; the floor gets the same paths and bodies. */
+/** Runs autocannon once with add-item commands spread over the orders; the floor gets the same paths and bodies. */
 async function phase(baseUrl: string, orderIds: string[], connections: number, seconds: number): Promise<Phase> {
   let next = 0;
   const result = await autocannon({

@@ -10,12 +10,12 @@ import type { IdempotencyStore } from '../application/idempotency/idempotency-st
 import type { OrderCommandService } from '../application/order-command-service';
 import type { OrderUseCases } from '../application/use-cases/order-use-cases';
 import { idempotencyMiddleware } from './idempotency';
-import { accessLogger, jsonBody, requestContext, requireJsonBody } from './middleware';
+import { InFlightRequests, accessLogger, jsonBody, requestContext, requireJsonBody } from './middleware';
 import { buildOpenApiDocument } from './openapi';
 import { problemHandler } from './problem';
 import { docsRouter } from './routers/docs-router';
 import { healthRouter } from './routers/health-router';
-import { ordersRouter } from './routers/orders-router';
+import { orderHistoryRouter, ordersRouter } from './routers/orders-router';
 import { requestSchemas } from './schemas';
 
 export interface AppDependencies {
@@ -28,20 +28,27 @@ export interface AppDependencies {
   /** One entry per dependency and worker for `/health/ready`. */
   healthChecks?: HealthCheck[];
   metrics?: Registry;
-  /** Query routes (projections) mounted before the command routes, so they answer GET /api/orders/:id first. */
+  /** Query routes (projections) mounted before the command routes, so they handle GET /api/orders/:id first. */
   queryRouters?: Router[];
   /** Other routers (admin, webhooks, …) mounted after the command routes. */
   extraRouters?: Router[];
   version?: string;
 }
 
-/** Builds the express app: health, docs, then /api with JSON bodies, idempotency, queries and commands, then problem+json errors. */
+/**
+ * Builds the express app: health, docs, then /api with JSON bodies,
+ * idempotency, queries and commands, then problem+json errors.
+ * `app.locals.inFlight` (InFlightRequests) lets a shutdown wait for handlers.
+ */
 export function createApp(deps: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
 
+  const inFlight = new InFlightRequests();
+  app.locals.inFlight = inFlight;
+  app.use(inFlight.middleware);
   app.use(requestContext);
   app.use(accessLogger);
   app.use(helmet());
@@ -53,6 +60,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(jsonBody(deps.limits.bodyLimit));
   if (deps.idempotency) app.use(idempotencyMiddleware(deps.idempotency.store, deps.idempotency.db));
 
+  app.use(orderHistoryRouter({ eventStore: deps.eventStore }));
   for (const router of deps.queryRouters ?? []) app.use(router);
   app.use(
     ordersRouter({

@@ -215,7 +215,7 @@ export function fieldMessage(issue: string, params: MessageParams, language: Lan
       return es ? 'Debe ser un número entero.' : 'Must be a whole number.';
     case 'invalid_format':
     case 'custom':
-      return customMessage(String(params.message ?? params.format ?? ''), params, language);
+      return customMessage(String(params.message ?? params.format ?? ''), language);
     default:
       return es ? 'Valor no válido.' : 'Invalid value.';
   }
@@ -246,9 +246,10 @@ const customMessages: Record<string, [string, string]> = {
   revision: ['Debe ser un número entero no negativo.', 'Must be a non-negative integer.'],
   exclusive_query: ['Use revision o at, no ambos.', 'Use revision or at, not both.'],
   blank: ['No puede estar vacío.', 'Must not be empty.'],
+  country: ['País no válido: use un código ISO 3166-1 de dos letras como ES.', 'Invalid country: use a two-letter ISO 3166-1 code such as ES.'],
 };
 
-function customMessage(key: string, params: MessageParams, language: Language): string {
+function customMessage(key: string, language: Language): string {
   const entry = customMessages[key];
   if (entry) return language === 'es' ? entry[0] : entry[1];
   if (key === 'regex' || key === '') return language === 'es' ? 'Formato no válido.' : 'Invalid format.';

@@ -20,7 +20,7 @@ export const requestContext: RequestHandler = (req, res, next) => {
 
 const httpDuration = new Histogram({
   name: 'http_request_duration_seconds',
-  help: 'Time to answer HTTP requests, by method, route and status',
+  help: 'Time to respond to HTTP requests, by method, route and status',
   labelNames: ['method', 'route', 'status'] as const,
   buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
   registers: [metricsRegistry],
@@ -68,4 +68,51 @@ function isJsonType(contentType: string): boolean {
 /** JSON body parser; non-strict so that `null` or a scalar reaches the schema and gets a field-level 400. */
 export function jsonBody(limit: string): RequestHandler {
   return express.json({ limit, strict: false, type: (req) => isJsonType(String(req.headers['content-type'] ?? '')) });
+}
+
+/**
+ * Counts requests whose handler has not finished its response, so a
+ * shutdown can wait for them before it closes the database. A client that
+ * hangs up does not end the count; the handler's own `res.end` does.
+ */
+export class InFlightRequests {
+  private count = 0;
+  private waiters: (() => void)[] = [];
+
+  readonly middleware: RequestHandler = (_req, res, next) => {
+    this.count += 1;
+    const originalEnd = res.end.bind(res);
+    let ended = false;
+    res.end = ((...args: Parameters<typeof res.end>) => {
+      if (!ended) {
+        ended = true;
+        this.done();
+      }
+      return originalEnd(...args);
+    }) as typeof res.end;
+    next();
+  };
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Resolves when no request is in flight, or after `timeoutMs`. */
+  drained(timeoutMs: number): Promise<void> {
+    if (this.count === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      timer.unref();
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private done(): void {
+    this.count -= 1;
+    if (this.count > 0) return;
+    for (const waiter of this.waiters.splice(0)) waiter();
+  }
 }

@@ -83,7 +83,7 @@ export const addressSchema = z
     city: z.string().trim().min(1, { message: 'blank' }).max(100),
     postalCode: z.string().trim().min(1, { message: 'blank' }).max(20),
     region: z.string().trim().max(100).optional(),
-    country: z.string().regex(/^[A-Z]{2}$/).openapi({ description: 'ISO 3166-1 alpha-2 code', example: 'ES' }),
+    country: z.string().regex(/^[A-Z]{2}$/, { message: 'country' }).openapi({ description: 'ISO 3166-1 alpha-2 code', example: 'ES' }),
   })
   .openapi('Address');
 

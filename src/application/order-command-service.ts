@@ -32,7 +32,7 @@ export interface CommandMetadata {
   causationId?: string;
 }
 
-/** What the command decided, passed to `withinTransaction` next to the append result. */
+/** The command's decided outcome, passed to `withinTransaction` next to the append result. */
 export interface PendingOutcome {
   /** The order's state with the new events applied. */
   state: PedidoState;
@@ -139,9 +139,9 @@ export class OrderCommandService {
   }
 
   /**
-   * The order's state as last seen by this instance, without reading the
-   * store; it may be behind. Good for what never changes after creation
-   * (currency, customer).
+   * Returns the order's state as this instance last saw it, without reading
+   * the store. It may be behind, so use it only for what never changes after
+   * creation (currency, customer).
    */
   peek(orderId: string): PedidoState | undefined {
     const cached = this.cache.get(orderStreamId(orderId));
@@ -155,7 +155,7 @@ export class OrderCommandService {
   }
 
   /**
-   * One try of a command. A state cached by this instance is trusted first:
+   * Tries a command once. A state cached by this instance is trusted first:
    * if it is behind, the append fails on the revision and the next try reads
    * the store. A rule the cached state breaks, or a decision to append
    * nothing, is checked again on the stored state before it counts.
@@ -247,7 +247,7 @@ export class OrderCommandService {
   }
 
   /**
-   * The events as stored. A single event's revision and position are those of
+   * Returns the events as stored. A single event's revision and position are those of
    * the append result, and its `recordedAt` is this service's clock right
    * after the commit. A batch is read back, because the result names only
    * its last event.

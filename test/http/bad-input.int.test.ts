@@ -120,9 +120,12 @@ describe('bodies', () => {
 });
 
 describe('ids and query strings', () => {
+  // Plain GET /api/orders/:id belongs to the read model's query router; the history routes validate here.
   it.each(['not-a-uuid', '123', 'x'.repeat(40)])('rejects the malformed order id %s', async (id) => {
-    const response = await test.api().get(`/api/orders/${id}`).expect(400);
-    expect(response.body.errors[0].path).toBe('params.id');
+    const history = await test.api().get(`/api/orders/${id}/history`).expect(400);
+    expect(history.body.errors[0].path).toBe('params.id');
+    const earlier = await test.api().get(`/api/orders/${id}?revision=0`).expect(400);
+    expect(earlier.body.errors[0].path).toBe('params.id');
   });
 
   it('rejects a malformed order id on a command', async () => {
@@ -140,10 +143,14 @@ describe('ids and query strings', () => {
     ['a fractional revision', { revision: '1.5' }],
     ['a bad time', { at: 'yesterday' }],
     ['revision and at together', { revision: '0', at: '2024-01-01T00:00:00Z' }],
-    ['an unknown parameter', { expand: 'items' }],
+    ['an unknown parameter', { revision: '0', expand: 'items' }],
   ])('rejects %s in the query', async (_label, query) => {
     const response = await test.api().get(`/api/orders/${orderId}`).query(query).expect(400);
     expect(response.body.code).toBe('VALIDATION_FAILED');
+  });
+
+  it('rejects a query on the history', async () => {
+    await test.api().get(`/api/orders/${orderId}/history?limit=5`).expect(400);
   });
 
   it('rejects a repeated query parameter', async () => {

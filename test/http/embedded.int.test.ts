@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import supertest from 'supertest';
-import { eventually } from './harness';
+import { eventually, readYourWritesAgent } from './harness';
 
 // The embedded default, started the way `npm start` starts it: src/main.ts in
 // its own process (PGlite needs native dynamic import, which jest's module
@@ -10,7 +10,7 @@ import { eventually } from './harness';
 let child: ChildProcess;
 let baseUrl: string;
 let exitCode: Promise<number | null>;
-const api = () => supertest.agent(baseUrl);
+let api: () => supertest.Agent;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -26,6 +26,7 @@ function freePort(): Promise<number> {
 beforeAll(async () => {
   const port = await freePort();
   baseUrl = `http://127.0.0.1:${port}`;
+  api = readYourWritesAgent(baseUrl);
   const root = path.resolve(__dirname, '../..');
   child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
     cwd: root,
@@ -33,14 +34,15 @@ beforeAll(async () => {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   exitCode = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  // Compiling the service with ts-node takes a minute or more on a busy machine.
   await eventually(async () => {
     try {
       return (await api().get('/health/ready')).status === 200;
     } catch {
       return false;
     }
-  }, 90_000);
-}, 120_000);
+  }, 240_000);
+}, 300_000);
 
 afterAll(async () => {
   if (child.exitCode === null) child.kill('SIGTERM');
@@ -53,7 +55,7 @@ describe('embedded PGlite service', () => {
     expect(ready.body.checks.database.detail).toBe('pglite');
   });
 
-  it('runs a whole order from creation to delivery', async () => {
+  it('runs a whole order to delivery', async () => {
     const created = await api().post('/api/orders').send({ customerId: 'C-1', items: [{ productId: 'SKU-1003', quantity: 1 }] }).expect(201);
     const id = created.body.id as string;
 

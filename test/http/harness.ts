@@ -28,7 +28,7 @@ export async function startTestService(env: Record<string, string> = {}, overrid
     return {
       service,
       database,
-      api: () => supertest.agent(service.server),
+      api: readYourWritesAgent(service.server),
       async close() {
         await service.stop();
         await database.drop();
@@ -38,6 +38,26 @@ export async function startTestService(env: Record<string, string> = {}, overrid
     await database.drop();
     throw error;
   }
+}
+
+/**
+ * Returns a factory of supertest agents that send `X-Min-Event-Position`
+ * with the latest `X-Event-Position` any of them received, so a query right
+ * after a command sees that command's events, as api.md promises clients.
+ */
+export function readYourWritesAgent(target: Parameters<typeof supertest.agent>[0]): () => supertest.Agent {
+  let latest: string | undefined;
+  return () => {
+    const agent = supertest.agent(target);
+    if (latest) agent.set('X-Min-Event-Position', latest);
+    agent.use((request: { on(event: 'response', listener: (response: { headers: Record<string, string | undefined> }) => void): void }) => {
+      request.on('response', (response) => {
+        const position = response.headers['x-event-position'];
+        if (position && (!latest || position > latest)) latest = position;
+      });
+    });
+    return agent;
+  };
 }
 
 export const EUR = (amount: string) => ({ amount, currency: 'EUR' });

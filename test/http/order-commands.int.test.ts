@@ -3,7 +3,8 @@ import { EUR, createOrder, eventually, startTestService, type TestService } from
 let test: TestService;
 
 beforeAll(async () => {
-  test = await startTestService();
+  // No process manager (saga role): this suite moves orders through the workflow by hand.
+  test = await startTestService({ ROLES: 'api,projections' });
 });
 
 afterAll(async () => {

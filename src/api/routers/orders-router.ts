@@ -16,7 +16,10 @@ export interface OrdersRouterDependencies {
   schemas: RequestSchemas;
 }
 
-/** Command endpoints of /api/orders, plus the order and its history rebuilt from its stream. */
+/**
+ * Command endpoints of /api/orders, plus GET /api/orders/:id folded from the
+ * stream when no query router (read model) handled it first.
+ */
 export function ordersRouter(deps: OrdersRouterDependencies): Router {
   const router = Router();
   const { useCases, schemas } = deps;
@@ -31,20 +34,9 @@ export function ordersRouter(deps: OrdersRouterDependencies): Router {
 
   router.get('/api/orders/:id', async (req, res) => {
     const { id } = parseInput(orderParamsSchema, req.params, 'params');
-    const query = parseInput(orderQuerySchema, req.query, 'query');
-    const { state, revision } = query.revision !== undefined || query.at !== undefined
-      ? await orderAsItWas(deps.eventStore, id, query)
-      : await currentOrder(deps.commands, id);
+    parseInput(orderQuerySchema, req.query, 'query');
+    const { state, revision } = await currentOrder(deps.commands, id);
     sendReply(res, orderReply(200, state, revision, null));
-  });
-
-  router.get('/api/orders/:id/history', async (req, res) => {
-    const { id } = parseInput(orderParamsSchema, req.params, 'params');
-    parseInput(emptyQuerySchema, req.query, 'query');
-    const events = await deps.eventStore.readStream(orderStreamId(id));
-    if (events.length === 0) throw new AppError('ORDER_NOT_FOUND', 404, { orderId: id });
-    const last = events[events.length - 1];
-    sendReply(res, { status: 200, headers: { ETag: `"${last.revision}"` }, body: { items: events.map(toHistoryItem) } });
   });
 
   router.put('/api/orders/:id/status', async (req, res) => {
@@ -105,7 +97,38 @@ export function ordersRouter(deps: OrdersRouterDependencies): Router {
 }
 
 /**
- * POST payments answers 202 with the payment requested. When the order had
+ * The order as it was (`?revision=`, `?at=`) and its event timeline, both
+ * rebuilt from the stream. Mounted before the query routers, so a read model
+ * never handles a request for an earlier state.
+ */
+export function orderHistoryRouter(deps: Pick<OrdersRouterDependencies, 'eventStore'>): Router {
+  const router = Router();
+
+  router.get('/api/orders/:id', async (req, res, next) => {
+    if (req.query.revision === undefined && req.query.at === undefined) {
+      next();
+      return;
+    }
+    const { id } = parseInput(orderParamsSchema, req.params, 'params');
+    const query = parseInput(orderQuerySchema, req.query, 'query');
+    const { state, revision } = await orderAsItWas(deps.eventStore, id, query);
+    sendReply(res, orderReply(200, state, revision, null));
+  });
+
+  router.get('/api/orders/:id/history', async (req, res) => {
+    const { id } = parseInput(orderParamsSchema, req.params, 'params');
+    parseInput(emptyQuerySchema, req.query, 'query');
+    const events = await deps.eventStore.readStream(orderStreamId(id));
+    if (events.length === 0) throw new AppError('ORDER_NOT_FOUND', 404, { orderId: id });
+    const last = events[events.length - 1];
+    sendReply(res, { status: 200, headers: { ETag: `"${last.revision}"` }, body: { items: events.map(toHistoryItem) } });
+  });
+
+  return router;
+}
+
+/**
+ * Requests a payment and replies 202 with it. When the order had
  * nothing to pay (a zero total), it was confirmed at once and the order is
  * returned with 200 instead.
  */
@@ -166,7 +189,7 @@ async function orderAsItWas(
     if (query.revision > lastRevision) throw new AppError('REVISION_NOT_FOUND', 404, { orderId, revision: query.revision, lastRevision });
     upTo = events.filter((event) => event.revision <= query.revision!);
   } else {
-    // The longest prefix of the stream up to that time, so the fold always sees whole history.
+    // The longest prefix of the stream up to that time, so the fold never skips an event.
     const at = Date.parse(query.at!);
     const firstLater = events.findIndex((event) => Date.parse(event.metadata.occurredAt) > at);
     upTo = firstLater < 0 ? events : events.slice(0, firstLater);

@@ -24,7 +24,7 @@ CREATE INDEX IF NOT EXISTS idempotency_keys_expires_at ON idempotency_keys (expi
   },
 ];
 
-/** What identifies "the same request" for one key. */
+/** The parts of a request that must match for a repeat to count as the same request. */
 export interface RequestFingerprint {
   method: string;
   path: string;
@@ -49,7 +49,7 @@ export interface IdempotencyStoreOptions {
   ttlMs: number;
   /** After this long a 'running' claim is considered abandoned (its process died) and may be taken over. */
   lockMs?: number;
-  /** How long a repeat waits for the first request to finish before answering "in progress". */
+  /** How long a repeat waits for the first request to finish before it is rejected as "in progress". */
   waitMs?: number;
   pollMs?: number;
 }
@@ -70,7 +70,7 @@ interface KeyRow {
 
 /**
  * Idempotency keys in PostgreSQL. A request first claims its key with a
- * 'running' row (committed at once, so a concurrent repeat sees it); the
+ * 'running' row (committed at once, so a concurrent repeat finds it); the
  * response is then stored on that row, in the transaction that appends the
  * command's events where there is one.
  */
@@ -89,7 +89,7 @@ export class IdempotencyStore {
   }
 
   /**
-   * Claims `key` for this request, or tells what to do instead: replay the
+   * Claims `key` for this request, or returns what to do instead: replay the
    * stored response, reject a different request under the same key, or
    * report that the first request is still running after waiting `waitMs`.
    */

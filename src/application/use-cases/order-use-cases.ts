@@ -67,7 +67,7 @@ export interface PaymentOutcome {
 /**
  * The order commands as the API offers them: each resolves what `decide`
  * needs through the ports (prices, customer, promotion, shipping cost), runs
- * the command, and calls PaymentSvc or ProductSvc where the command asks for it.
+ * the command, and calls PaymentSvc or ProductSvc where the command needs it.
  */
 export class OrderUseCases {
   private readonly newId: () => string;
@@ -102,20 +102,23 @@ export class OrderUseCases {
     );
   }
 
-  /** AgregarProductoAPedido at the catalog's current price. */
+  /** AgregarProductoAPedido at the catalog's current price, then the shipping cost for the new lines. */
   async addItem(orderId: string, line: LineRequest, options: ExecuteOptions = {}): Promise<CommandOutcome> {
     // The currency never changes, so a cached state is as good as a fresh one here.
     const order = this.options.commands.peek(orderId) ?? (await this.requireOrder(orderId));
     const priced = await this.priceLine(line, order.currency);
-    return this.options.commands.execute(orderId, { type: 'AgregarProductoAPedido', itemId: this.newId(), ...priced }, options);
+    const outcome = await this.options.commands.execute(orderId, { type: 'AgregarProductoAPedido', itemId: this.newId(), ...priced }, options);
+    return this.requoteShipping(outcome, options);
   }
 
   async removeItem(orderId: string, itemId: string, options: ExecuteOptions = {}): Promise<CommandOutcome> {
-    return this.options.commands.execute(orderId, { type: 'EliminarProductoDePedido', itemId }, options);
+    const outcome = await this.options.commands.execute(orderId, { type: 'EliminarProductoDePedido', itemId }, options);
+    return this.requoteShipping(outcome, options);
   }
 
   async changeQuantity(orderId: string, itemId: string, quantity: number, options: ExecuteOptions = {}): Promise<CommandOutcome> {
-    return this.options.commands.execute(orderId, { type: 'ModificarCantidad', itemId, quantity }, options);
+    const outcome = await this.options.commands.execute(orderId, { type: 'ModificarCantidad', itemId, quantity }, options);
+    return this.requoteShipping(outcome, options);
   }
 
   /**
@@ -176,7 +179,7 @@ export class OrderUseCases {
 
   /** CancelarPedido; cancelling a cancelled order appends nothing. */
   async cancel(orderId: string, reason: string | null, options: ExecuteOptions = {}): Promise<CommandOutcome> {
-    // NOTE: a paid order's refund is requested by the order workflow (process manager) when it sees PedidoCancelado.
+    // NOTE: a paid order's refund is requested by the order workflow (process manager) when it handles PedidoCancelado.
     return this.options.commands.execute(orderId, { type: 'CancelarPedido', reason }, options);
   }
 
@@ -191,6 +194,25 @@ export class OrderUseCases {
       reservationId = reservation.reservationId;
     }
     return this.options.commands.execute(orderId, { type: 'ReservarInventario', reservationId }, options);
+  }
+
+  /**
+   * Asks the shipping-rates port again after the lines changed and records a
+   * different cost with ActualizarCostoEnvio (a command of its own). When that
+   * fails (the port is down, say), the lines stay changed and the old cost is kept.
+   */
+  private async requoteShipping(outcome: CommandOutcome, options: ExecuteOptions): Promise<CommandOutcome> {
+    const state = outcome.state;
+    if (outcome.appended.length === 0 || state.status !== 'pending') return outcome;
+    try {
+      const lines = state.lines.map(({ productId, quantity }) => ({ productId, quantity }));
+      const quote = await this.options.shipping.quote({ currency: state.currency, lines });
+      if (fromMoneyData(quote, state.currency).minor === state.shippingMinor) return outcome;
+      return await this.options.commands.execute(outcome.orderId, { type: 'ActualizarCostoEnvio', shippingTotal: quote }, { metadata: options.metadata });
+    } catch (error) {
+      log.warn('shipping cost not updated', { orderId: outcome.orderId, ...errorFields(error) });
+      return outcome;
+    }
   }
 
   private async rejectPayment(orderId: string, paymentId: string, reason: string, options: ExecuteOptions): Promise<void> {
