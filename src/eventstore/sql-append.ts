@@ -77,6 +77,7 @@ export async function resolveRejectedAppend(
   const duplicate = originalAppend(rows, streamId, batch, expected);
   if (duplicate) return duplicate;
 
+  // NOTE: an event id already stored in another stream also ends here, reported as a revision conflict.
   const current = rows[0]?.current_revision;
   throw new WrongExpectedRevisionError(streamId, expectedRevision, current === null || current === undefined ? 'no_stream' : Number(current));
 }
