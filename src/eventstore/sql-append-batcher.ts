@@ -9,7 +9,7 @@ import type { AppendBatch } from './sql-rows';
 // Each stream's head is read from the statement's snapshot, exactly as the
 // single-stream statement does, so each append is still checked on its own
 // and later revisions of a stream still get higher transaction ids. A group
-// never holds two appends to one stream. Rows are inserted in stream order,
+// never contains two appends to one stream. Rows are inserted in stream order,
 // so two groups that race for the same revisions wait for each other in the
 // same order and cannot deadlock.
 const GROUP_APPEND_SQL = `
@@ -52,9 +52,9 @@ interface PendingAppend {
 export interface AppendBatcherOptions {
   /** Append statements running at once; appends that arrive meanwhile wait and go together in the next one. */
   maxConcurrentStatements: number;
-  /** Most appends in one statement. */
+  /** Maximum number of appends in one statement. */
   maxAppendsPerStatement: number;
-  /** Most characters of serialized events in one statement, so that a few large events do not make one huge statement. */
+  /** Maximum characters of serialized events in one statement, so that a few large events do not make one huge statement. */
   maxBytesPerStatement: number;
 }
 

@@ -28,7 +28,7 @@ export interface SqlEventStoreOptions {
   notifyDelayMs?: number;
   /** Interval in ms at which `waitForEvents` re-checks the log when no signal arrives (default 2000). */
   fallbackCheckMs?: number;
-  /** Longest interval in ms between re-checks while an open transaction holds committed events back (default 250). */
+  /** Longest interval in ms between re-checks while an open transaction keeps committed events hidden (default 250). */
   maxHeldBackCheckMs?: number;
   /**
    * Append statements that run at once (default 4). Appends that arrive while
@@ -52,10 +52,10 @@ interface AppendAttempt {
 }
 
 /**
- * The event store on PostgreSQL or PGlite: the same SQL on both. Appends take
- * one round trip (`append_events`); the global log is ordered by
- * (transaction id, sequence) and read below the snapshot's xmin, so readers
- * never skip a late commit and never wait on a rolled-back append.
+ * The event store on PostgreSQL or PGlite, with the same SQL on both. An
+ * append is one statement. The global log is ordered by (transaction id,
+ * sequence) and read below a visibility barrier, so readers never skip a late
+ * commit and never wait on a rolled-back append.
  */
 export class SqlEventStore implements EventStore, VisibilityWaitSource {
   readonly description: string;
