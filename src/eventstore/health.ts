@@ -10,7 +10,7 @@ export function eventStoreHealthCheck(store: EventStore, options: { name?: strin
     async check(): Promise<HealthStatus> {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        timer = setTimeout(() => reject(new Error(`event store ping timed out after ${timeoutMs} ms`)), timeoutMs);
       });
       try {
         await Promise.race([store.ping(), timeout]);

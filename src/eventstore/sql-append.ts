@@ -22,7 +22,7 @@ SELECT $1, head.revision + w.ord, w.id, w.type, w.data, w.metadata
  ORDER BY w.ord
 RETURNING revision, transaction_id::text AS transaction_text, seq`;
 
-// What is stored of a rejected batch, and the stream's last revision.
+// Stored events of a rejected batch, with the stream's last revision.
 const REJECTED_SQL = `
 SELECT e.event_id::text AS event_id, e.stream_id, e.revision, e.transaction_id::text AS transaction_text, e.seq,
        (SELECT max(revision) FROM events WHERE stream_id = $1) AS current_revision
@@ -77,6 +77,7 @@ export async function resolveRejectedAppend(
   const duplicate = originalAppend(rows, streamId, batch, expected);
   if (duplicate) return duplicate;
 
+  // NOTE: an event id already stored in another stream also ends here, reported as a revision conflict.
   const current = rows[0]?.current_revision;
   throw new WrongExpectedRevisionError(streamId, expectedRevision, current === null || current === undefined ? 'no_stream' : Number(current));
 }

@@ -27,6 +27,11 @@ const unavailableMessages = [
   /PGlite is closed/i,
 ];
 
+/** PostgreSQL detected a deadlock and aborted this statement's transaction. */
+export function isDeadlock(error: unknown): boolean {
+  return sqlState(error) === '40P01';
+}
+
 /** A unique violation on (stream_id, revision): a concurrent append claimed the revision first. */
 export function isRevisionTaken(error: unknown): boolean {
   return isUniqueViolationOf(error, 'events_pkey');

@@ -13,6 +13,8 @@ import {
   type RecordedEvent,
 } from './port';
 import { insertBatch, resolveRejectedAppend } from './sql-append';
+import { AppendBatcher } from './sql-append-batcher';
+import { ReadBatcher } from './sql-read-batcher';
 import { readGlobalLog, readHeadPosition, readHeldBackState, readLogState } from './sql-global-log';
 import { isDuplicateEventId, isRevisionTaken, toStoreError } from './sql-errors';
 import { EVENTS_NOTIFY_CHANNEL, EXPECTED_ANY, EXPECTED_STREAM_EXISTS } from './sql-migrations';
@@ -26,8 +28,16 @@ export interface SqlEventStoreOptions {
   notifyDelayMs?: number;
   /** Interval in ms at which `waitForEvents` re-checks the log when no signal arrives (default 2000). */
   fallbackCheckMs?: number;
-  /** Longest interval in ms between re-checks while an open transaction holds committed events back (default 250). */
+  /** Longest interval in ms between re-checks while an open transaction keeps committed events hidden (default 250). */
   maxHeldBackCheckMs?: number;
+  /**
+   * Append statements that run at once (default 4). Appends that arrive while
+   * this many run wait and then go to the database together, in one
+   * statement and one commit. Appends with `withinTransaction` run alone.
+   */
+  maxConcurrentAppendStatements?: number;
+  /** Whole-stream reads that run at once (default 4); reads that arrive meanwhile go together in one statement. */
+  maxConcurrentStreamReads?: number;
 }
 
 // An 'any' or 'stream_exists' append that keeps losing races for the next revision gives up after this many attempts.
@@ -42,10 +52,10 @@ interface AppendAttempt {
 }
 
 /**
- * The event store on PostgreSQL or PGlite: the same SQL on both. Appends take
- * one round trip (`append_events`); the global log is ordered by
- * (transaction id, sequence) and read below the snapshot's xmin, so readers
- * never skip a late commit and never wait on a rolled-back append.
+ * The event store on PostgreSQL or PGlite, with the same SQL on both. An
+ * append is one statement. The global log is ordered by (transaction id,
+ * sequence) and read below a visibility barrier, so readers never skip a late
+ * commit and never wait on a rolled-back append.
  */
 export class SqlEventStore implements EventStore, VisibilityWaitSource {
   readonly description: string;
@@ -54,6 +64,8 @@ export class SqlEventStore implements EventStore, VisibilityWaitSource {
   private readonly fallbackCheckMs: number;
   private readonly maxHeldBackCheckMs: number;
   private readonly untrackMetrics: () => void;
+  private readonly batcher: AppendBatcher;
+  private readonly reads: ReadBatcher;
   private notifyTimer: NodeJS.Timeout | undefined;
   private listening: Promise<(() => Promise<void>) | undefined> | undefined;
   private heldBackSince: { barrier: string; since: number } | undefined;
@@ -68,6 +80,12 @@ export class SqlEventStore implements EventStore, VisibilityWaitSource {
     this.fallbackCheckMs = options.fallbackCheckMs ?? 2_000;
     this.maxHeldBackCheckMs = options.maxHeldBackCheckMs ?? 250;
     this.untrackMetrics = trackVisibilityWait(this);
+    this.batcher = new AppendBatcher(db, {
+      maxConcurrentStatements: options.maxConcurrentAppendStatements ?? 4,
+      maxAppendsPerStatement: 100,
+      maxBytesPerStatement: 4 * 1024 * 1024,
+    });
+    this.reads = new ReadBatcher(db, options.maxConcurrentStreamReads ?? 4);
   }
 
   async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
@@ -89,11 +107,14 @@ export class SqlEventStore implements EventStore, VisibilityWaitSource {
   }
 
   async readStream(streamId: string, options: { fromRevision?: number; maxCount?: number } = {}): Promise<RecordedEvent[]> {
+    const fromRevision = options.fromRevision ?? 0;
+    if (options.maxCount === undefined) return this.run('readStream', () => this.reads.read(streamId, fromRevision));
+
     const rows = await this.run('readStream', () =>
       this.db.query<EventRow>(
         `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND revision >= $2 ORDER BY revision LIMIT $3`,
-        [streamId, options.fromRevision ?? 0, options.maxCount ?? null],
-        { name: 'eventstore_read_stream' },
+        [streamId, fromRevision, options.maxCount],
+        { name: 'eventstore_read_stream_limit' },
       ),
     );
     return rows.rows.map(toRecordedEvent);
@@ -211,7 +232,7 @@ export class SqlEventStore implements EventStore, VisibilityWaitSource {
     options: AppendOptions,
   ): Promise<AppendResult | undefined> {
     const withinTransaction = options.withinTransaction;
-    if (!withinTransaction) return insertBatch(this.db, streamId, batch, expected);
+    if (!withinTransaction) return this.batcher.submit(streamId, batch, expected);
 
     try {
       return await this.db.transaction(async (tx) => {

@@ -9,9 +9,9 @@ import { EVENT_COLUMNS, toRecordedEvent, type EventRow } from './sql-rows';
 // the barrier has ended, so no event can still appear before the last one read.
 //
 // Transactions of backends connected to other databases of the same server
-// cannot write here and are left out; an in-progress transaction whose backend
-// is not found (it ended meanwhile, or is a prepared transaction) is kept in,
-// which can only lower the barrier.
+// cannot write here, so they are left out. An in-progress transaction whose
+// backend is not found (it ended meanwhile, or is a prepared transaction) is
+// kept in, which can only lower the barrier.
 const BARRIER_CTE = `
 barrier AS (
   SELECT least(

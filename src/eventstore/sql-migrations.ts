@@ -1,8 +1,8 @@
 import type { Migration } from '../infrastructure/migrations';
 
 /**
- * Codes for the non-numeric expected states, passed to `append_events` in
- * place of an exact revision (which is never negative).
+ * Codes for the non-numeric expected states, passed to the append statements
+ * in place of an exact revision (which is never negative).
  */
 export const EXPECTED_NO_STREAM = -1;
 export const EXPECTED_ANY = -2;
@@ -17,9 +17,10 @@ export const EVENTS_NOTIFY_CHANNEL = 'ordersvc_events';
 // revision of a stream: a concurrent append of the same revision waits for
 // the first to end and then fails with a unique violation.
 //
-// The global order is (transaction_id, seq). Readers only read events whose
-// transaction id is below the xmin of their snapshot, so every transaction
-// that could still add an earlier event has ended (see docs/eventstore.md).
+// The global order is (transaction_id, seq). Readers only read events below
+// a visibility barrier, the lowest transaction id still in progress, so every
+// transaction that could still add an earlier event has ended (the barrier's
+// queries are in sql-global-log.ts).
 const createEventStore = `
 CREATE SEQUENCE event_seq AS bigint;
 

@@ -42,7 +42,7 @@ export function toRecordedEvent(row: EventRow): RecordedEvent {
   };
 }
 
-/** Events serialized for `append_events`, one array per column. */
+/** Events serialized for the append statements, one array per column. */
 export interface AppendBatch {
   ids: string[];
   types: string[];
@@ -86,7 +86,7 @@ export function serializeBatch(streamId: string, events: readonly NewEvent[]): A
   return batch;
 }
 
-/** Encodes an expected state as the `p_expected` argument of `append_events`. */
+/** Encodes an expected state as the number the append statements compare with the stream's head. */
 export function encodeExpected(expected: ExpectedRevision): number {
   switch (expected) {
     case 'no_stream':

@@ -359,7 +359,7 @@ export function describeEventStoreContract(
         expect(events.map((event) => event.streamId)).not.toContain(failed);
       });
 
-      it('reports the transaction of withinTransaction with the append result', async () => {
+      it('passes the append result to withinTransaction', async () => {
         const streamId = uniqueStream('within');
         let seen: AppendResult | undefined;
 

@@ -3,7 +3,7 @@ import { openDatabase, type SqlDatabase } from '../../src/infrastructure/databas
 import { metricsRegistry } from '../../src/infrastructure/metrics';
 import { migrate } from '../../src/infrastructure/migrations';
 import { eventStoreHealthCheck } from '../../src/eventstore/health';
-import { EventStoreUnavailableError, type NewEvent } from '../../src/eventstore/port';
+import { EventStoreUnavailableError, WrongExpectedRevisionError, type NewEvent } from '../../src/eventstore/port';
 import { createSqlEventStore, type SqlEventStore } from '../../src/eventstore/sql-event-store';
 import { eventStoreMigrations } from '../../src/eventstore/sql-migrations';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
@@ -60,6 +60,36 @@ describe('SQL event store on PostgreSQL', () => {
       await second.close();
       await fresh.drop();
     }
+  });
+
+  it('settles each append of a grouped statement on its own', async () => {
+    const existing = Array.from({ length: 10 }, () => `grouped-${randomUUID()}`);
+    for (const streamId of existing) await store.append(streamId, [probeEvent()], { expectedRevision: 'no_stream' });
+    const stolenId = randomUUID();
+    await store.append(`grouped-${randomUUID()}`, [{ ...probeEvent(), id: stolenId }], { expectedRevision: 'no_stream' });
+
+    // 41 appends at once: far more than the statements allowed to run at once, so most go out in groups.
+    const fresh = Array.from({ length: 20 }, () => store.append(`grouped-${randomUUID()}`, [probeEvent(), probeEvent()], { expectedRevision: 'no_stream' }));
+    const stale = existing.map((streamId) => store.append(streamId, [probeEvent()], { expectedRevision: 5 }));
+    const current = existing.map((streamId) => store.append(streamId, [probeEvent()], { expectedRevision: 0 }));
+    const reused = store.append(`grouped-${randomUUID()}`, [{ ...probeEvent(), id: stolenId }], { expectedRevision: 'no_stream' });
+    const [freshResults, staleResults, currentResults, reusedResult] = await Promise.all([
+      Promise.allSettled(fresh),
+      Promise.allSettled(stale),
+      Promise.allSettled(current),
+      reused.then(
+        () => 'stored',
+        (error: unknown) => error,
+      ),
+    ]);
+
+    expect(freshResults.map((result) => result.status === 'fulfilled' && result.value.nextRevision)).toEqual(Array(20).fill(1));
+    expect(staleResults.map((result) => result.status === 'rejected' && result.reason instanceof WrongExpectedRevisionError)).toEqual(
+      Array(10).fill(true),
+    );
+    expect(currentResults.map((result) => result.status === 'fulfilled' && result.value.nextRevision)).toEqual(Array(10).fill(1));
+    expect(reusedResult).toBeInstanceOf(WrongExpectedRevisionError);
+    for (const streamId of existing) expect((await store.readStream(streamId)).map((event) => event.revision)).toEqual([0, 1]);
   });
 
   it('counts appends by result in the metrics registry', async () => {
