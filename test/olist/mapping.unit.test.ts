@@ -2,6 +2,7 @@ import { mapOlistOrder } from '../../src/import/olist/mapping';
 import { olistIds, uuidV5 } from '../../src/import/olist/ids';
 import type { OlistItemRow, OlistOrderRow, OlistPaymentRow } from '../../src/import/olist/rows';
 import type { PedidoEvent } from '../../src/pedido/events';
+import { checkImportedHistory } from '../../src/pedido/import';
 
 const options = { timeZone: 'America/Sao_Paulo', detectedAt: '2026-01-01T00:00:00.000Z' };
 
@@ -97,7 +98,7 @@ describe('mapOlistOrder statuses', () => {
   const noLaterDates = { order_delivered_carrier_date: '', order_delivered_customer_date: '' };
 
   it.each([
-    ['created', 'pending', { order_approved_at: '', ...noLaterDates }, ['PedidoCreado', 'ProductoAgregado', 'CostoEnvioActualizado', 'PagoSolicitado']],
+    ['created', 'awaiting_payment', { order_approved_at: '', ...noLaterDates }, ['PedidoCreado', 'ProductoAgregado', 'CostoEnvioActualizado', 'PagoSolicitado']],
     ['approved', 'confirmed', noLaterDates, ['PagoRecibido', 'PedidoConfirmado']],
     ['invoiced', 'preparing', noLaterDates, ['PedidoConfirmado', 'InventarioReservado']],
     ['processing', 'preparing', noLaterDates, ['PedidoConfirmado', 'InventarioReservado']],
@@ -125,8 +126,14 @@ describe('mapOlistOrder statuses', () => {
     expect(mapped.anomalies).toEqual(['no_items', 'payments_differ_from_total']);
   });
 
+  it('keeps a created order without payments pending', () => {
+    const mapped = mapOlistOrder(order({ order_status: 'created', order_approved_at: '', ...noLaterDates }), items, [], options);
+    expect(mapped.status).toBe('pending');
+    expect(mapped.anomalies).toEqual(['no_payments']);
+  });
+
   it('imports an unknown status as pending and flags it', () => {
-    const mapped = mapOlistOrder(order({ order_status: 'lost', order_approved_at: '', ...noLaterDates }), items, payments, options);
+    const mapped = mapOlistOrder(order({ order_status: 'lost', order_approved_at: '', ...noLaterDates }), items, [], options);
     expect(mapped.status).toBe('pending');
     expect(mapped.anomalies).toContain('unknown_status');
   });
@@ -226,5 +233,27 @@ describe('uuidV5', () => {
   it('matches the RFC 9562 example', () => {
     // RFC 9562 appendix A.4: the DNS namespace and "www.example.com".
     expect(uuidV5('www.example.com', '6ba7b810-9dad-11d1-80b4-00c04fd430c8')).toBe('2ed6657d-e927-568b-95e1-2665a8aea6a2');
+  });
+});
+
+describe('mapOlistOrder facts fold', () => {
+  it('folds to the mapped status for every case', () => {
+    const items = [item(1, 'p1', '10.00', '0.00')];
+    const payments = [payment(1, 'boleto', '10.00')];
+    const cases: Partial<OlistOrderRow>[] = [
+      { order_status: 'created', order_approved_at: '', order_delivered_carrier_date: '', order_delivered_customer_date: '' },
+      { order_status: 'approved', order_delivered_carrier_date: '', order_delivered_customer_date: '' },
+      { order_status: 'invoiced', order_delivered_carrier_date: '' },
+      { order_status: 'shipped', order_delivered_carrier_date: '' },
+      { order_status: 'delivered', order_approved_at: '', order_delivered_customer_date: '' },
+      { order_status: 'canceled' },
+      { order_status: 'unavailable', order_approved_at: '' },
+    ];
+    for (const overrides of cases) {
+      const mapped = mapOlistOrder(order(overrides), items, payments, options);
+      const state = checkImportedHistory(mapped.facts);
+      expect({ case: overrides.order_status, status: state.status }).toEqual({ case: overrides.order_status, status: mapped.status });
+      expect(state.anomalies).toEqual(mapped.anomalies);
+    }
   });
 });

@@ -160,7 +160,9 @@ export function mapOlistOrder(
       data: { reasons, source: `olist:${olistOrderId}`, detectedAt: options.detectedAt },
     });
   }
-  return { olistOrderId, orderId: olistIds.order(olistOrderId), status, totalCents, facts, anomalies: reasons };
+  // A requested payment moves a pending order to awaiting_payment, so an Olist `created` order with payments ends there.
+  const finalStatus = status === 'pending' && orderPayments.length > 0 ? 'awaiting_payment' : status;
+  return { olistOrderId, orderId: olistIds.order(olistOrderId), status: finalStatus, totalCents, facts, anomalies: reasons };
 }
 
 interface WorkflowInput {
