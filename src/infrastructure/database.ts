@@ -87,6 +87,10 @@ class PostgresDatabase implements SqlDatabase {
 
   async withSession<T>(work: (session: SqlExecutor) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // A checked-out pg client whose socket dies emits 'error'; without a listener
+    // that would crash the process. The pending query is rejected anyway.
+    const onError = (error: Error) => log.warn('dedicated PostgreSQL session failed', { error: error.message });
+    client.on('error', onError);
     let broken = false;
     try {
       return await work(wrapClient(client));
@@ -94,6 +98,7 @@ class PostgresDatabase implements SqlDatabase {
       broken = true;
       throw error;
     } finally {
+      client.removeListener('error', onError);
       // A session that failed may still hold advisory locks: destroy it rather than reuse it.
       client.release(broken);
     }
