@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isValidTimeZone } from './time-zone';
 
 export type Lang = 'es' | 'en';
@@ -77,9 +77,9 @@ export function parsePositiveInteger(option: string, value: string, max: number,
 }
 
 /** Runs node's parseArgs and turns its errors into a UsageError naming the valid options. */
-export function parseOptions<T extends Parameters<typeof parseArgs>[0]['options']>(
+export function parseOptions(
   argv: readonly string[],
-  options: T,
+  options: NonNullable<ParseArgsConfig['options']>,
   texts: UsageTexts,
 ): Record<string, string | boolean | undefined> {
   try {

@@ -83,7 +83,7 @@ const headings = {
 
 /** Formats a whole number with the language's digit grouping (14.318 in Spanish, 14,318 in English). */
 export function formatCount(value: number, lang: Lang): string {
-  return new Intl.NumberFormat(lang === 'es' ? 'es-ES' : 'en-US', { useGrouping: 'always' } as Intl.NumberFormatOptions).format(value);
+  return new Intl.NumberFormat(lang === 'es' ? 'es-ES' : 'en-US', { useGrouping: true }).format(value);
 }
 
 function formatSeconds(ms: number, lang: Lang): string {
