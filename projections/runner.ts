@@ -26,8 +26,12 @@ export interface RunnerOptions {
   retryMaxMs?: number;
   /** How often a standby instance tries to take over the projection lock. */
   standbyRetryMs?: number;
-  /** Called after each commit with the orders the batch changed (cache invalidation); errors are logged only. */
-  onCommitted?: (projection: string, changed: ChangedOrder[]) => Promise<void>;
+  /**
+   * Called inside the batch transaction, after the writes and before the
+   * commit, with the orders the batch changed (cache invalidation). It must
+   * not throw for a failure that should not stop the projection.
+   */
+  beforeCommit?: (tx: SqlExecutor, projection: string, changed: ChangedOrder[]) => Promise<void>;
 }
 
 /** What a runner is doing now, for health checks and tests. */
@@ -67,14 +71,15 @@ export async function commitBatch(
   projection: Projection,
   expected: Position | null,
   events: readonly RecordedEvent[],
-  schema?: string,
+  options: { schema?: string; beforeCommit?: RunnerOptions['beforeCommit'] } = {},
 ): Promise<{ position: Position; changed: ChangedOrder[] }> {
   const last = events[events.length - 1];
   const changed = await db.transaction(async (tx) => {
-    if (schema) await tx.query(`SET LOCAL search_path TO ${quoteIdentifier(schema)}`);
+    if (options.schema) await tx.query(`SET LOCAL search_path TO ${quoteIdentifier(options.schema)}`);
     const checkpoint = await lockCheckpoint(tx, projection.name);
     if (checkpoint.position !== expected) throw new CheckpointMovedError(projection.name, expected, checkpoint.position);
     const result = await projection.applyBatch(tx, events);
+    if (options.beforeCommit && result.length > 0) await options.beforeCommit(tx, projection.name, result);
     await writeCheckpoint(tx, projection.name, last.position, last.recordedAt, events.length);
     await notifyCheckpoint(tx, projection.name, last.position);
     return result;
@@ -102,7 +107,7 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
  * writes at a time; a standby takes over when the holder's session ends.
  */
 export class ProjectionRunner {
-  private readonly options: Required<Omit<RunnerOptions, 'onCommitted'>> & Pick<RunnerOptions, 'onCommitted'>;
+  private readonly options: Required<Omit<RunnerOptions, 'beforeCommit'>> & Pick<RunnerOptions, 'beforeCommit'>;
   private abort = new AbortController();
   private loop: Promise<void> | undefined;
   private current: RunnerStatus = { state: 'stopped', position: null };
@@ -121,7 +126,7 @@ export class ProjectionRunner {
       retryBaseMs: options.retryBaseMs ?? 1_000,
       retryMaxMs: options.retryMaxMs ?? 60_000,
       standbyRetryMs: options.standbyRetryMs ?? 5_000,
-      onCommitted: options.onCommitted,
+      beforeCommit: options.beforeCommit,
     };
   }
 
@@ -199,7 +204,7 @@ export class ProjectionRunner {
         continue;
       }
       try {
-        position = await this.applyWithIsolation(position, events);
+        position = await this.applyWithIsolation(session, position, events);
         this.clearFailure(position);
       } catch (error) {
         if (error instanceof CheckpointMovedError) {
@@ -220,11 +225,14 @@ export class ProjectionRunner {
    * there. When the handler does not say which event failed, the batch is
    * retried one event per transaction to find it.
    */
-  private async applyWithIsolation(position: Position | null, events: readonly RecordedEvent[]): Promise<Position> {
+  private async applyWithIsolation(session: SqlExecutor, position: Position | null, events: readonly RecordedEvent[]): Promise<Position> {
     try {
       return await this.commit(position, events);
     } catch (error) {
       if (error instanceof CheckpointMovedError) throw error;
+      // A failure may mean this instance lost its connection, and with it the lock:
+      // stop writing (the session query throws) rather than race a new holder.
+      await session.query('SELECT 1');
       if (error instanceof ProjectionEventError) {
         const index = events.findIndex((event) => event.id === error.event.id);
         let at = position;
@@ -242,21 +250,17 @@ export class ProjectionRunner {
           throw new StoppedAtEventError(event, single instanceof ProjectionEventError ? single.cause : single);
         }
       }
-      return at;
+      // The batch is not empty, so the loop committed at least once.
+      return at as Position;
     }
   }
 
   private async commit(position: Position | null, events: readonly RecordedEvent[]): Promise<Position> {
     const timer = projectionMetrics.batchSeconds.startTimer({ projection: this.name });
-    const result = await commitBatch(this.db, this.projection, position, events);
+    const result = await commitBatch(this.db, this.projection, position, events, { beforeCommit: this.options.beforeCommit });
     timer();
     projectionMetrics.eventsApplied.inc({ projection: this.name }, events.length);
     this.publishPosition(result.position);
-    if (this.options.onCommitted && result.changed.length > 0) {
-      await this.options.onCommitted(this.name, result.changed).catch((error: unknown) =>
-        log.warn('projection post-commit hook failed', { projection: this.name, ...errorFields(error) }),
-      );
-    }
     return result.position;
   }
 

@@ -3,6 +3,7 @@ import type { SqlDatabase } from '../src/infrastructure/database';
 import type { BackgroundWorker, HealthCheck, HealthStatus } from '../src/infrastructure/health';
 import { componentLogger, errorFields } from '../src/infrastructure/logger';
 import type { Migration } from '../src/infrastructure/migrations';
+import { cacheInvalidationHook, type OrderCache } from './cache';
 import { checkpointMigrations, readCheckpoint } from './checkpoints';
 import { projectionMetrics } from './metrics';
 import { ordersProjection } from './orders/projection';
@@ -30,6 +31,8 @@ export interface ProjectionsWorkerDeps {
   store: EventStore;
   projections?: readonly Projection[];
   runnerOptions?: RunnerOptions;
+  /** Redis cache of order responses whose entries the orders projection invalidates. */
+  cache?: OrderCache;
   /** How often the lag gauges are refreshed. */
   lagSampleMs?: number;
 }
@@ -47,7 +50,9 @@ export class ProjectionsWorker implements BackgroundWorker {
 
   constructor(private readonly deps: ProjectionsWorkerDeps) {
     const projections = deps.projections ?? allProjections;
-    this.runners = projections.map((projection) => new ProjectionRunner(deps.db, deps.store, projection, deps.runnerOptions));
+    const runnerOptions: RunnerOptions = { ...deps.runnerOptions };
+    if (deps.cache) runnerOptions.beforeCommit = cacheInvalidationHook(deps.cache);
+    this.runners = projections.map((projection) => new ProjectionRunner(deps.db, deps.store, projection, runnerOptions));
     this.watcher = new CheckpointWatcher(deps.db);
   }
 

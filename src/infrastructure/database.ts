@@ -72,6 +72,13 @@ class PostgresDatabase implements SqlDatabase {
 
   async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // See withSession: a dead socket must fail the transaction, not crash the process.
+    let broken = false;
+    const onError = (error: Error) => {
+      broken = true;
+      log.warn('PostgreSQL connection failed during a transaction', { error: error.message });
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await work(wrapClient(client));
@@ -81,7 +88,8 @@ class PostgresDatabase implements SqlDatabase {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
-      client.release();
+      client.removeListener('error', onError);
+      client.release(broken);
     }
   }
 
