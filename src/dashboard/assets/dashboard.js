@@ -119,7 +119,7 @@
     var today = new Date();
     var nextMonth = new Date(today.getFullYear(), today.getMonth() + 1, 1);
     var yearBefore = new Date(nextMonth.getFullYear() - 1, nextMonth.getMonth(), 1);
-    var lang = params.get('lang') || (navigator.language && navigator.language.indexOf('en') === 0 ? 'en' : 'es');
+    var lang = params.get('lang');
     return {
       from: params.get('from') || isoDate(yearBefore),
       to: params.get('to') || isoDate(nextMonth),
@@ -272,10 +272,10 @@
   }
 
   // Horizontal bars, one per item; `series` lists one or more values per item (e.g. p50 and p90).
-  function horizontalChart(svg, items, series, formatValue) {
-    var width = 800;
+  // `width` is the viewBox width: charts in half-width columns use a smaller one so their text stays legible.
+  function horizontalChart(svg, items, series, formatValue, width) {
     var rowHeight = 18 * series.length + 14;
-    var margin = { top: 8, right: 120, bottom: 8, left: 200 };
+    var margin = width < 600 ? { top: 8, right: 100, bottom: 8, left: 120 } : { top: 8, right: 120, bottom: 8, left: 200 };
     var height = margin.top + margin.bottom + Math.max(items.length, 1) * rowHeight;
     svg.setAttribute('viewBox', '0 0 ' + width + ' ' + height);
     clear(svg);
@@ -349,12 +349,12 @@
     var statuses = Object.keys(stats.byStatus).sort(function (a, b) { return stats.byStatus[b] - stats.byStatus[a]; }).map(function (status) {
       return { label: t().statuses[status] || status, value: stats.byStatus[status] };
     });
-    horizontalChart(document.getElementById('chart-status'), statuses, [{ name: '', className: 'status', valueOf: function (item) { return item.value; } }], count);
+    horizontalChart(document.getElementById('chart-status'), statuses, [{ name: '', className: 'status', valueOf: function (item) { return item.value; } }], count, 440);
 
     var methods = Object.keys(stats.paymentsByMethod).sort().map(function (method) {
       return { label: method, value: Number(stats.paymentsByMethod[method].amount) };
     });
-    horizontalChart(document.getElementById('chart-payments'), methods, [{ name: '', className: 'payment', valueOf: function (item) { return item.value; } }], money);
+    horizontalChart(document.getElementById('chart-payments'), methods, [{ name: '', className: 'payment', valueOf: function (item) { return item.value; } }], money, 440);
 
     var stages = stageNames.map(function (name) {
       return { label: t().stages[name], stage: stats.stageDurations[name] };
@@ -362,7 +362,7 @@
     horizontalChart(document.getElementById('chart-stages'), stages, [
       { name: 'p50', className: 'p50', valueOf: function (item) { return item.stage.p50Hours; } },
       { name: 'p90', className: 'p90', valueOf: function (item) { return item.stage.p90Hours; } },
-    ], hours);
+    ], hours, 800);
     renderStageTable(stats);
   }
 
@@ -379,8 +379,10 @@
     var params = new URLSearchParams({ from: state.from, to: state.to, groupBy: state.groupBy, timeZone: state.timeZone, currency: state.currency });
     return fetch(statsPath + '?' + params.toString(), { headers: { Accept: 'application/json', 'Accept-Language': state.lang } })
       .then(function (response) {
+        var isJson = (response.headers.get('Content-Type') || '').indexOf('json') >= 0;
+        if (!isJson) throw new Error('HTTP ' + response.status);
         return response.json().then(function (body) {
-          if (!response.ok) throw new Error(body.detail || body.title || String(response.status));
+          if (!response.ok) throw new Error(body.detail || body.title || 'HTTP ' + response.status);
           return body;
         });
       })
