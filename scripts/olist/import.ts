@@ -8,7 +8,7 @@
  */
 import { SingleBar } from 'cli-progress';
 import { ConfigError, loadConfig } from '../../src/infrastructure/config';
-import { parseImportArgs, UsageError, detectLang, type ImportArgs, type Lang } from '../../src/import/olist/cli-args';
+import { parseImportArgs, UsageError, detectLang, usageTextsFor, type ImportArgs, type Lang } from '../../src/import/olist/cli-args';
 import { logger } from '../../src/infrastructure/logger';
 import { DatasetError, locateDataset } from '../../src/import/olist/dataset';
 import { importOlistDataset, type ImportReport } from '../../src/import/olist/importer';
@@ -37,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
     locateDataset(args.dir);
   } catch (error) {
     if (!(error instanceof DatasetError)) throw error;
-    process.stderr.write(`${error.message}\n`);
+    process.stderr.write(`${usageTextsFor(args.lang).missingFile(error.file)}\n`);
     return 2;
   }
 

@@ -47,10 +47,19 @@ const texts = {
   },
 } as const;
 
+/** Whether the date part names a real calendar day and the time part a real time (2017-02-30 and 25:00 do not). */
+function isRealDate(text: string): boolean {
+  const [year, month, day] = text.slice(0, 10).split('-').map(Number);
+  const date = new Date(Date.UTC(year, month - 1, day));
+  const dayExists = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  const time = /T(\d{2}):(\d{2})(?::(\d{2}))?/.exec(text);
+  const timeExists = !time || (Number(time[1]) < 24 && Number(time[2]) < 60 && Number(time[3] ?? 0) < 60);
+  return dayExists && timeExists;
+}
+
 function parseBound(option: string, value: string | undefined, lang: Lang): string {
   if (value === undefined || value === '') throw new UsageError(texts[lang].missingBound(option));
-  const valid = boundPattern.test(value) && !Number.isNaN(Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value));
-  if (!valid) throw new UsageError(texts[lang].badBound(option, value));
+  if (!boundPattern.test(value) || !isRealDate(value)) throw new UsageError(texts[lang].badBound(option, value));
   return value;
 }
 

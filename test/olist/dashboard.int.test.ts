@@ -130,7 +130,7 @@ describeInBrowser('dashboard in headless Chromium', () => {
     await page.selectOption('select[name=groupBy]', 'day');
     await page.selectOption('select[name=timeZone]', 'UTC');
     await page.click('#filters button[type=submit]');
-    await page.waitForFunction(() => new URLSearchParams(window.location.search).get('groupBy') === 'day');
+    await page.waitForURL(/groupBy=day/);
     await page.waitForSelector('#dashboard[aria-busy="false"]');
 
     expect(await page.locator('#chart-orders .mark').count()).toBe(31);

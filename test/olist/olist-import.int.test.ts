@@ -10,7 +10,15 @@ import { importOlistDataset, type ImportReport } from '../../src/import/olist/im
 import { anomalyReasons } from '../../src/import/olist/anomalies';
 import { openCommandRuntime, type CommandRuntime } from '../../src/import/olist/runtime';
 import { catchUpProjections } from '../../src/reports/catch-up';
-import { queryStatistics, type OrderStatistics } from '../../projections/statistics/queries';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import express, { type Express } from 'express';
+import request from 'supertest';
+import type { OrderStatistics } from '../../projections/statistics/queries';
+import { createQueryRouter } from '../../projections/router';
+import { CheckpointWatcher } from '../../projections/read-your-writes';
+import { problemHandler } from '../../src/api/problem';
 import { findOrder } from '../../projections/orders/queries';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import { findOlistSample, loadSample, type Sample } from './support/dataset';
@@ -31,6 +39,15 @@ describeWithSample('Olist import on PostgreSQL', () => {
   let sample: Sample;
   let reference: ReferenceOrder[];
   let firstImport: ImportReport;
+  let watcher: CheckpointWatcher;
+  let api: Express;
+
+  /** GET /api/orders/stats as a client sees it. */
+  async function getStats(query: Record<string, string>): Promise<OrderStatistics> {
+    const response = await request(api).get('/api/orders/stats').query(query);
+    expect(response.status).toBe(200);
+    return response.body as OrderStatistics;
+  }
 
   beforeAll(async () => {
     sample = loadSample(sampleDir as string, process.env.OLIST_TEST_ORDERS === 'all');
@@ -41,9 +58,15 @@ describeWithSample('Olist import on PostgreSQL', () => {
     firstImport = await importOlistDataset({ dir: sample.dir, timeZone: TIME_ZONE, target: runtime.commands, concurrency: 8 });
     const catchUp = await catchUpProjections(runtime.db, runtime.eventStore, { timeoutMs: LONG });
     expect(catchUp.caughtUp).toBe(true);
+
+    watcher = new CheckpointWatcher(runtime.db);
+    api = express();
+    api.use(createQueryRouter({ db: runtime.db, positions: watcher, readYourWritesTimeoutMs: 1_000, defaultCurrency: 'EUR' }));
+    api.use(problemHandler);
   }, LONG);
 
   afterAll(async () => {
+    await watcher?.close();
     await runtime?.close();
     await database?.drop();
     sample?.cleanup();
@@ -69,7 +92,7 @@ describeWithSample('Olist import on PostgreSQL', () => {
     let expected: ReferenceStatistics;
 
     beforeAll(async () => {
-      stats = await queryStatistics(runtime.db, { from, to, groupBy: 'month', timeZone: TIME_ZONE, currency: 'BRL' });
+      stats = await getStats({ from, to, groupBy: 'month', timeZone: TIME_ZONE, currency: 'BRL' });
       expected = referenceStatistics(reference, from, to, 7);
     });
 
@@ -108,7 +131,7 @@ describeWithSample('Olist import on PostgreSQL', () => {
     const to = '2018-02-25';
 
     it('equals the reference by day', async () => {
-      const stats = await queryStatistics(runtime.db, { from, to, groupBy: 'day', timeZone: TIME_ZONE, currency: 'BRL' });
+      const stats = await getStats({ from, to, groupBy: 'day', timeZone: TIME_ZONE, currency: 'BRL' });
       const expected = referenceStatistics(reference, from, to, 10);
       expect(stats.orders).toBe(expected.orders);
       expect(stats.orders).toBeGreaterThan(0);
@@ -117,6 +140,25 @@ describeWithSample('Olist import on PostgreSQL', () => {
       expectSeries(stats, expected, periodsBetween(from, to, 10));
       expectStages(stats, expected);
     });
+  });
+
+  describe('stats command', () => {
+    it('prints the figures of the API', async () => {
+      const query = { from: '2017-01-01', to: '2018-01-01', groupBy: 'week', timeZone: TIME_ZONE, currency: 'BRL' };
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [
+          require.resolve('ts-node/dist/bin'),
+          '--transpile-only',
+          path.resolve(__dirname, '../../scripts/olist/stats.ts'),
+          ...['--from', query.from, '--to', query.to, '--group-by', query.groupBy, '--time-zone', query.timeZone, '--currency', query.currency, '--format', 'json'],
+        ],
+        { env: { ...process.env, DATABASE_URL: database.url, LOG_LEVEL: 'warn' }, cwd: path.resolve(__dirname, '../..') },
+      );
+      const printed = JSON.parse(stdout) as OrderStatistics;
+      expect(printed).toEqual(await getStats(query));
+      expect(printed.series[0].period).toBe('2016-W52');
+    }, LONG);
   });
 
   describe('anomalies', () => {

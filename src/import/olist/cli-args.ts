@@ -26,6 +26,8 @@ export const DEFAULT_DATASET_TIME_ZONE = 'America/Sao_Paulo';
 const usageTexts = {
   es: {
     unknownOption: (name: string) => `Opción desconocida ${name}. Opciones válidas: {options}.`,
+    missingValue: (name: string) =>
+      `Falta el valor de ${name}. Si el valor empieza por un guion, escríbalo así: ${name}=VALOR.`,
     missingDir: 'Falta --dir: indique la carpeta con los ficheros CSV de Olist, p. ej. --dir ./olist.',
     badZone: (value: string) =>
       `Zona horaria no válida: "${value}". Use un nombre IANA como America/Sao_Paulo o UTC.`,
@@ -33,15 +35,18 @@ const usageTexts = {
       `Valor no válido para --${option}: "${value}". Use un entero entre 1 y ${max}.`,
     badLang: (value: string) => `Idioma no válido: "${value}". Use --lang es o --lang en.`,
     badFormat: (value: string, formats: string) => `Formato no válido: "${value}". Use --format con ${formats}.`,
+    missingFile: (file: string) => `No se encuentra ${file}: --dir debe ser la carpeta con los ficheros CSV de Olist.`,
   },
   en: {
     unknownOption: (name: string) => `Unknown option ${name}. Valid options: {options}.`,
+    missingValue: (name: string) => `Missing value for ${name}. If the value starts with a dash, write it as ${name}=VALUE.`,
     missingDir: 'Missing --dir: give the folder with the Olist CSV files, e.g. --dir ./olist.',
     badZone: (value: string) => `Invalid time zone "${value}". Use an IANA name such as America/Sao_Paulo or UTC.`,
     badInteger: (option: string, value: string, max: number) =>
       `Invalid value for --${option}: "${value}". Use an integer from 1 to ${max}.`,
     badLang: (value: string) => `Invalid language "${value}". Use --lang es or --lang en.`,
     badFormat: (value: string, formats: string) => `Invalid format "${value}". Use --format with ${formats}.`,
+    missingFile: (file: string) => `${file} is missing: --dir must be the folder that holds the Olist CSV files.`,
   },
 } as const;
 
@@ -87,7 +92,8 @@ export function parseOptions(
     return values as Record<string, string | boolean | undefined>;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const name = /'([^']+)'/.exec(message)?.[1] ?? message;
+    const name = (/'([^' ]+)/.exec(message)?.[1] ?? message).replace(/ .*/, '');
+    if ((error as { code?: string }).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(texts.missingValue(name));
     const valid = Object.keys(options ?? {})
       .map((option) => `--${option}`)
       .join(', ');
