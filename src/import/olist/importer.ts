@@ -63,6 +63,9 @@ export interface ImportReport {
 
 export const DEFAULT_IMPORT_CONCURRENCY = 8;
 
+/** Code of the domain error for an import into a stream that already has events. */
+const ORDER_ALREADY_EXISTS = 'ORDER_ALREADY_EXISTS';
+
 /** The dataset could not be read at all (as opposed to one order failing). */
 export { DatasetError } from './dataset';
 
@@ -134,10 +137,6 @@ async function importOne(
   }
 
   countAnomalies(report, mapped.anomalies);
-  if ((await options.target.load(mapped.orderId)) !== undefined) {
-    report.alreadyPresent += 1;
-    return;
-  }
   try {
     const outcome = await options.target.execute(
       mapped.orderId,
@@ -147,7 +146,12 @@ async function importOne(
     report.imported += 1;
     report.eventsAppended += outcome.appended.length;
   } catch (error) {
-    // Another import may have created the stream since the check above.
+    // The command is allowed only on a new stream, so an order a previous run stored is rejected here.
+    if ((error as { code?: unknown }).code === ORDER_ALREADY_EXISTS) {
+      report.alreadyPresent += 1;
+      return;
+    }
+    // Another import running at the same time may have stored the order after this one lost the race.
     if ((await options.target.load(mapped.orderId).catch(() => undefined)) !== undefined) {
       report.alreadyPresent += 1;
       return;
