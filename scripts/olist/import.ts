@@ -41,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
-  // Only warnings and errors are logged (to standard error) unless LOG_LEVEL asks for more, so standard output keeps just the report.
+  // Only warnings and errors are logged (to standard error) unless LOG_LEVEL requests more, so standard output keeps just the report.
   logger.level = process.env.LOG_LEVEL ?? 'warn';
   const config = loadConfig();
   const runtime = await openCommandRuntime(config, { poolSize: args.concurrency + 2 });
@@ -68,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** A progress bar on standard error with orders per second; it draws only on a terminal. */
+/** Creates a progress bar on standard error with orders per second; it draws only on a terminal. */
 function createProgressBar(lang: Lang): { update: (progress: { done: number; total: number }) => void; stop: () => void } {
   const texts = progressTexts[lang];
   const bar = new SingleBar({

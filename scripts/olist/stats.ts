@@ -43,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
     throw error;
   }
 
-  // Only warnings and errors are logged (to standard error) unless LOG_LEVEL asks for more, so standard output keeps just the figures.
+  // Only warnings and errors are logged (to standard error) unless LOG_LEVEL requests more, so standard output keeps just the figures.
   logger.level = process.env.LOG_LEVEL ?? 'warn';
   const config = loadConfig();
   const runtime = await openCommandRuntime(config, { poolSize: 6 });

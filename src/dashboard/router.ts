@@ -25,8 +25,8 @@ const CONTENT_SECURITY_POLICY = [
 
 /**
  * Reads a file of src/dashboard/assets. Under ts-node the file sits next to
- * this module; in the compiled build (dist/src/dashboard) tsc does not copy
- * it, so the source tree's copy is used.
+ * this module. The compiled build (dist/src/dashboard) lacks it because tsc
+ * does not copy it, so there the source tree's copy is used.
  */
 function readAsset(name: string): string {
   const candidates = [path.join(__dirname, 'assets', name), path.resolve(__dirname, '../../../src/dashboard/assets', name)];
@@ -101,7 +101,7 @@ function send(res: Response, type: string, body: string): void {
 }
 
 /**
- * The `/dashboard` page for people who would rather look than read: sales
+ * Serves the `/dashboard` page for people who would rather look than read: sales
  * and orders per period, orders by status, payments and stage durations from
  * GET /api/orders/stats, drawn as inline SVG by a small script of its own (no
  * CDN). Spanish by default, English with the page's switch or `?lang=en`.

@@ -121,7 +121,7 @@ function table(header: string[], rows: string[][]): string[] {
   return [line(header), ...rows.map(line)];
 }
 
-/** The statistics as text tables for people. */
+/** Formats the statistics as text tables for people. */
 export function formatStatsTable(stats: OrderStatistics, lang: Lang): string {
   const text = statsTexts[lang];
   const lines: string[] = [
@@ -165,7 +165,7 @@ function csvCell(value: string | number | null): string {
 }
 
 /**
- * The statistics as one CSV table in long form (`section,key,metric,value`),
+ * Formats the statistics as one CSV table in long form (`section,key,metric,value`),
  * so every figure of the JSON has one row; amounts keep the API's decimal strings.
  */
 export function formatStatsCsv(stats: OrderStatistics): string {

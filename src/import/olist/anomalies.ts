@@ -1,6 +1,6 @@
 /**
  * Reasons an imported order is flagged. The order is imported with every fact
- * the dataset gives; a reason says what today's rules would not allow or what
+ * the dataset gives; a reason names what today's rules would not allow or what
  * the data lacks. The codes are stable: reports and read models group by them.
  */
 export const anomalyReasons = [
@@ -12,7 +12,7 @@ export const anomalyReasons = [
   'invalid_amount',
   /** No purchase time: creation takes the earliest other time of the order. */
   'missing_purchase_time',
-  /** The status says the order was approved but there is no approval time, so no payment is recorded as received. */
+  /** The status shows the order was approved but there is no approval time, so no payment is recorded as received. */
   'missing_approval_time',
   /** Shipped or delivered without a carrier date. */
   'shipped_without_carrier_date',

@@ -9,8 +9,8 @@ import type { OlistOrderRow } from './rows';
 const log = componentLogger('olist-import');
 
 /**
- * What the import needs from the service's command handling. The
- * application's OrderCommandService fits it: every order goes through
+ * Port of the command handling that the import uses. The application's
+ * OrderCommandService fits it: every order goes through
  * `execute` with an `ImportarPedidoHistorico` command, never straight into tables.
  */
 export interface HistoryImportTarget {

@@ -147,7 +147,7 @@ export function mapOlistOrder(
   const workflow = { olistOrderId, status, unavailable, times, createdAt, orderPayments, totalCents };
   const receivedCents = appendWorkflowFacts(facts, workflow, anomalies);
 
-  // 3. What the data says that today's rules would not allow.
+  // 3. Where the data breaks today's rules.
   detectPaymentAnomalies(orderPayments, totalCents, items.length, anomalies);
   if (status === 'delivered' && receivedCents === 0) anomalies.add('delivered_without_payment');
   if (timesOutOfOrder(times)) anomalies.add('timestamps_out_of_order');

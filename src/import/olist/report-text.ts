@@ -2,7 +2,7 @@ import type { AnomalyReason } from './anomalies';
 import type { Lang } from './cli-args';
 import type { ImportReport } from './importer';
 
-/** What each anomaly reason means, for people reading the import report. */
+/** Descriptions of the anomaly reasons, for people reading the import report. */
 export const anomalyLabels: Record<Lang, Record<AnomalyReason, string>> = {
   es: {
     unknown_status: 'estado desconocido (importado como pendiente)',
@@ -91,7 +91,7 @@ function formatSeconds(ms: number, lang: Lang): string {
   return `${seconds} s`;
 }
 
-/** The import report as text for people. */
+/** Formats the import report as text for people. */
 export function formatImportReport(report: ImportReport, lang: Lang): string {
   const text = headings[lang];
   const count = (value: number) => formatCount(value, lang);

@@ -4,7 +4,7 @@ import type { Config } from '../../infrastructure/config';
 import { openDatabase, type SqlDatabase } from '../../infrastructure/database';
 import { migrate } from '../../infrastructure/migrations';
 
-/** What the import and stats commands run on: the configured database, its event store and the command handling. */
+/** Database, event store and command handling that the import and stats commands run on. */
 export interface CommandRuntime {
   db: SqlDatabase;
   eventStore: EventStore;

@@ -13,7 +13,7 @@ const localTimestampPattern = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\
 const HOUR_MS = 3_600_000;
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-/** Whether the runtime knows this IANA time zone name. */
+/** Checks whether the runtime's Intl data contains this IANA time zone name. */
 export function isValidTimeZone(zone: string): boolean {
   try {
     formatterFor(zone);
