@@ -143,6 +143,7 @@ describe('formatImportReport', () => {
     flagged: 2,
     flaggedByReason: { ...(Object.fromEntries(anomalyReasons.map((reason) => [reason, 0])) as ImportReport['flaggedByReason']), no_items: 2, cancelled_after_shipping: 1 },
     eventsAppended: 116050,
+    lastPosition: null,
     durationMs: 61_500,
     ordersPerSec: 227.6,
     eventsPerSec: 1887.0,

@@ -56,7 +56,7 @@ describeInBrowser('dashboard in headless Chromium', () => {
     runtime = await openCommandRuntime(loadConfig({ DATABASE_URL: database.url }), { poolSize: 6 });
     const report = await importOlistDataset({ dir: sampleDir as string, timeZone: 'America/Sao_Paulo', limit: 600, target: runtime.commands });
     expect(report.failed).toEqual([]);
-    expect((await catchUpProjections(runtime.db, runtime.eventStore, { timeoutMs: LONG })).caughtUp).toBe(true);
+    expect((await catchUpProjections(runtime.db, runtime.eventStore, { timeoutMs: LONG, until: report.lastPosition })).caughtUp).toBe(true);
 
     watcher = new CheckpointWatcher(runtime.db);
     const app = express();

@@ -56,7 +56,7 @@ describeWithSample('Olist import on PostgreSQL', () => {
     runtime = await openCommandRuntime(loadConfig({ DATABASE_URL: database.url }), { poolSize: 10 });
 
     firstImport = await importOlistDataset({ dir: sample.dir, timeZone: TIME_ZONE, target: runtime.commands, concurrency: 8 });
-    const catchUp = await catchUpProjections(runtime.db, runtime.eventStore, { timeoutMs: LONG });
+    const catchUp = await catchUpProjections(runtime.db, runtime.eventStore, { timeoutMs: LONG, until: firstImport.lastPosition });
     expect(catchUp.caughtUp).toBe(true);
 
     watcher = new CheckpointWatcher(runtime.db);
@@ -77,6 +77,7 @@ describeWithSample('Olist import on PostgreSQL', () => {
     expect(firstImport.ordersRead).toBe(sample.orders.length);
     expect(firstImport.imported).toBe(sample.orders.length);
     expect(firstImport.alreadyPresent).toBe(0);
+    expect(firstImport.lastPosition).not.toBeNull();
     expect(firstImport.eventsAppended).toBeGreaterThan(sample.orders.length * 5);
   });
 

@@ -1,3 +1,4 @@
+import { comparePositions, type Position } from '../../eventstore/port';
 import type { PedidoEvent } from '../../pedido/events';
 import { componentLogger, errorFields } from '../../infrastructure/logger';
 import { anomalyReasons, type AnomalyReason } from './anomalies';
@@ -18,7 +19,7 @@ export interface HistoryImportTarget {
     orderId: string,
     command: { type: 'ImportarPedidoHistorico'; facts: PedidoEvent[] },
     options?: { metadata?: { correlationId?: string; causationId?: string } },
-  ): Promise<{ appended: readonly unknown[]; state?: unknown }>;
+  ): Promise<{ appended: readonly unknown[]; position?: Position | null; state?: unknown }>;
   load(orderId: string): Promise<unknown | undefined>;
 }
 
@@ -55,6 +56,8 @@ export interface ImportReport {
   /** Orders read per anomaly reason; every reason is listed, with 0 when absent. */
   flaggedByReason: Record<AnomalyReason, number>;
   eventsAppended: number;
+  /** Log position of the last event this run appended (null when it appended nothing), to wait for read models. */
+  lastPosition: Position | null;
   durationMs: number;
   ordersPerSec: number;
   eventsPerSec: number;
@@ -145,6 +148,7 @@ async function importOne(
     );
     report.imported += 1;
     report.eventsAppended += outcome.appended.length;
+    if (outcome.position && comparePositions(outcome.position, report.lastPosition) > 0) report.lastPosition = outcome.position;
   } catch (error) {
     // The command is allowed only on a new stream, so an order a previous run stored is rejected here.
     if ((error as { code?: unknown }).code === ORDER_ALREADY_EXISTS) {
@@ -182,6 +186,7 @@ function emptyReport(timeZone: string): ImportReport {
     flagged: 0,
     flaggedByReason: Object.fromEntries(anomalyReasons.map((reason) => [reason, 0])) as Record<AnomalyReason, number>,
     eventsAppended: 0,
+    lastPosition: null,
     durationMs: 0,
     ordersPerSec: 0,
     eventsPerSec: 0,
