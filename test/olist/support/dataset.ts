@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readCsv, type Dataset, type Row } from './reference';
 
-/** The Olist sample: OLIST_DATA_DIR, else `../shared/data/olist` beside the repository; undefined when absent. */
+/** Finds the Olist sample: OLIST_DATA_DIR, else `../shared/data/olist` beside the repository; undefined when absent. */
 export function findOlistSample(): string | undefined {
   const candidates = [process.env.OLIST_DATA_DIR, path.resolve(process.cwd(), '../shared/data/olist'), '/work/shared/data/olist'];
   return candidates.find(
