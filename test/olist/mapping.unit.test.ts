@@ -117,7 +117,8 @@ describe('mapOlistOrder statuses', () => {
     expect(mapped.status).toBe('cancelled');
     expect(cancelled?.data.reason).toBeNull();
     expect(cancelled?.data.cancelledAt).toBe('2018-06-01T14:00:00.000Z');
-    expect(cancelled?.data.refundDue).toEqual({ amount: '10.00', currency: 'BRL' });
+    expect(cancelled?.data.refundDue).toEqual({ amount: '0.00', currency: 'BRL' });
+    expect(types(mapped.facts)).toContain('PagoRecibido');
   });
 
   it('cancels an unavailable order with reason unavailable', () => {

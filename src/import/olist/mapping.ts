@@ -231,14 +231,16 @@ function appendWorkflowFacts(facts: PedidoEvent[], input: WorkflowInput, anomali
     facts.push({ type: 'PedidoEntregado', data: { deliveredAt: latestOf(input.createdAt, times.approval, times.carrier) } });
   }
 
-  // Cancelled: the dataset has no cancellation time, so it is the latest time the order shows.
+  // Cancelled: the dataset has no cancellation time, so it is the latest time the order shows. It
+  // records no refunds either, and an import must not make anyone move money for old orders, so no
+  // refund is due.
   if (cancelled) {
     facts.push({
       type: 'PedidoCancelado',
       data: {
         reason: input.unavailable ? 'unavailable' : null,
         cancelledAt: latestOf(input.createdAt, times.approval, times.carrier, times.delivery),
-        refundDue: money(receivedCents),
+        refundDue: money(0),
       },
     });
   }
