@@ -1,8 +1,11 @@
 import type { Projection } from '../../projections/projection';
 import { ProjectionsWorker, allProjections, projectionMigrations } from '../../projections/worker';
-import type { EventStore, Position } from '../eventstore/port';
+import { comparePositions, type EventStore, type Position } from '../eventstore/port';
 import type { SqlDatabase } from '../infrastructure/database';
 import { migrate } from '../infrastructure/migrations';
+
+// Times the head is read again after catching up, when no position was given.
+const MAX_HEAD_ROUNDS = 5;
 
 export interface CatchUpResult {
   /** Whether every projection processed the log up to its head within the time allowed. */
@@ -30,17 +33,24 @@ export async function catchUpProjections(
   const projections = options.projections ?? allProjections;
   await migrate(db, projectionMigrations);
 
-  const head = options.until !== undefined ? options.until : await store.headPosition();
-  if (head === null) return { caughtUp: true, durationMs: Date.now() - started };
+  const target = options.until !== undefined ? options.until : await store.headPosition();
+  if (target === null) return { caughtUp: true, durationMs: Date.now() - started };
 
+  const names = projections.map((projection) => projection.name);
   const worker = new ProjectionsWorker({ db, store, projections, lagSampleMs: 3_600_000 });
   await worker.start();
   try {
-    const caughtUp = await worker.waitForPosition(
-      head,
-      projections.map((projection) => projection.name),
-      options.timeoutMs,
-    );
+    let reached = target;
+    let caughtUp = await worker.waitForPosition(reached, names, options.timeoutMs);
+
+    // Without a given position, follow the head while it moves: events committed by transactions
+    // that were still open elsewhere become visible after the first read of the head.
+    for (let round = 0; options.until === undefined && caughtUp && round < MAX_HEAD_ROUNDS; round += 1) {
+      const head = await store.headPosition();
+      if (head === null || comparePositions(head, reached) <= 0) break;
+      reached = head;
+      caughtUp = await worker.waitForPosition(reached, names, Math.max(options.timeoutMs - (Date.now() - started), 0));
+    }
     return { caughtUp, durationMs: Date.now() - started };
   } finally {
     await worker.stop();
