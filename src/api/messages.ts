@@ -96,6 +96,10 @@ const applicationErrors: Catalog = {
     es: text('Servicio no disponible', (p) => `${show(p.service)} no responde; vuelva a intentarlo en ${show(p.retryAfterSeconds)} segundos.`),
     en: text('Service unavailable', (p) => `${show(p.service)} is not responding; try again in ${show(p.retryAfterSeconds)} seconds.`),
   },
+  EXTERNAL_REQUEST_REJECTED: {
+    es: text('Petición rechazada por otro servicio', (p) => `${show(p.service)} rechazó la petición con el estado ${show(p.status)}.`),
+    en: text('Request rejected by another service', (p) => `${show(p.service)} rejected the request with status ${show(p.status)}.`),
+  },
   EVENT_STORE_UNAVAILABLE: {
     es: text('Almacén de eventos no disponible', 'El almacén de eventos no responde; vuelva a intentarlo en unos segundos.'),
     en: text('Event store unavailable', 'The event store is not responding; try again in a few seconds.'),

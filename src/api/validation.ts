@@ -12,7 +12,13 @@ export type InputLocation = 'body' | 'query' | 'params' | 'headers';
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, location: InputLocation): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  throw new ValidationError(result.error.issues.map((issue) => toFieldError(issue, input, location)));
+  // One message per field is enough for a client to act on; a value can fail several checks at once.
+  const byPath = new Map<string, FieldError>();
+  for (const issue of result.error.issues) {
+    const fieldError = toFieldError(issue, input, location);
+    if (!byPath.has(fieldError.path)) byPath.set(fieldError.path, fieldError);
+  }
+  throw new ValidationError([...byPath.values()]);
 }
 
 function toFieldError(issue: z.core.$ZodIssue, input: unknown, location: InputLocation): FieldError {

@@ -138,15 +138,52 @@ export class OrderCommandService {
     }
   }
 
+  /**
+   * The order's state as last seen by this instance, without reading the
+   * store; it may be behind. Good for what never changes after creation
+   * (currency, customer).
+   */
+  peek(orderId: string): PedidoState | undefined {
+    const cached = this.cache.get(orderStreamId(orderId));
+    return cached && cached.revision >= 0 ? cached.state : undefined;
+  }
+
   /** Folds the order's stream; undefined when the order does not exist. */
   async load(orderId: string): Promise<{ state: PedidoState; revision: number } | undefined> {
     const loaded = await this.loadStream(orderStreamId(orderId));
     return loaded.revision < 0 ? undefined : { state: loaded.state, revision: loaded.revision };
   }
 
+  /**
+   * One try of a command. A state cached by this instance is trusted first:
+   * if it is behind, the append fails on the revision and the next try reads
+   * the store. A rule the cached state breaks, or a decision to append
+   * nothing, is checked again on the stored state before it counts.
+   */
   private async attempt(orderId: string, streamId: string, command: PedidoCommand, options: ExecuteOptions): Promise<CommandOutcome> {
-    // 1. Current state of the order.
-    const loaded = await this.loadStream(streamId);
+    const cached = this.cache.get(streamId);
+    if (cached) {
+      try {
+        const outcome = await this.decideAndAppend(orderId, streamId, command, options, cached, false);
+        if (outcome !== 'recheck') return outcome;
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+      }
+    }
+    const outcome = await this.decideAndAppend(orderId, streamId, command, options, await this.loadStream(streamId), true);
+    if (outcome === 'recheck') throw new Error('a stored state never needs a recheck');
+    return outcome;
+  }
+
+  private async decideAndAppend(
+    orderId: string,
+    streamId: string,
+    command: PedidoCommand,
+    options: ExecuteOptions,
+    loaded: LoadedStream,
+    fresh: boolean,
+  ): Promise<CommandOutcome | 'recheck'> {
+    // 1. Does the command apply to this stream at all?
     const createsStream = command.type === 'CrearPedido' || command.type === 'ImportarPedidoHistorico';
     if (loaded.revision < 0 && !createsStream) throw new AppError('ORDER_NOT_FOUND', 404, { orderId });
     if (options.expectedRevision !== undefined && options.expectedRevision !== loaded.revision) {
@@ -156,7 +193,7 @@ export class OrderCommandService {
     // 2. The pure decision.
     const events = decide(command, loaded.state, { now: this.now().toISOString(), newId: this.newId, maxLineQuantity: this.options.maxLineQuantity });
     const state = events.reduce(evolve, loaded.state);
-    if (events.length === 0) return this.unchanged(orderId, loaded, options);
+    if (events.length === 0) return fresh ? this.unchanged(orderId, loaded, options) : 'recheck';
 
     // 3. Append with the loaded revision, together with the caller's writes.
     const newEvents = events.map((event) => this.toNewEvent(event, options.metadata));
@@ -168,7 +205,7 @@ export class OrderCommandService {
 
     // 4. Remember the new state and report what was stored.
     this.cache.set(streamId, { state, revision: result.nextRevision, lastPosition: result.position });
-    const appended = await this.recorded(streamId, newEvents.length, result);
+    const appended = await this.recorded(streamId, newEvents, result);
     return { orderId, revision: result.nextRevision, position: result.position, appended, state };
   }
 
@@ -209,9 +246,17 @@ export class OrderCommandService {
     };
   }
 
-  // The append result names only the last event, so the stored events are read back for their positions and commit times.
-  private async recorded(streamId: string, count: number, result: AppendResult): Promise<RecordedEvent[]> {
-    return this.options.eventStore.readStream(streamId, { fromRevision: result.nextRevision - count + 1, maxCount: count });
+  /**
+   * The events as stored. A single event's revision and position are those of
+   * the append result, and its `recordedAt` is this service's clock right
+   * after the commit. A batch is read back, because the result names only
+   * its last event.
+   */
+  private async recorded(streamId: string, events: NewEvent[], result: AppendResult): Promise<RecordedEvent[]> {
+    if (events.length === 1) {
+      return [{ ...events[0], streamId, revision: result.nextRevision, position: result.position, recordedAt: this.now().toISOString() }];
+    }
+    return this.options.eventStore.readStream(streamId, { fromRevision: result.nextRevision - events.length + 1, maxCount: events.length });
   }
 }
 

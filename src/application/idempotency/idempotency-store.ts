@@ -118,9 +118,13 @@ export class IdempotencyStore {
     );
   }
 
-  /** Gives a claimed key up (the request failed in a way worth retrying), so a repeat executes again. */
+  /**
+   * Gives a claimed key up (the request failed in a way worth retrying), so a
+   * repeat executes again. Only the request holding the claim calls it; it
+   * also drops a response that request stored before failing afterwards.
+   */
   async release(key: string): Promise<void> {
-    await this.db.query(`DELETE FROM idempotency_keys WHERE key = $1 AND status = 'running'`, [key]);
+    await this.db.query('DELETE FROM idempotency_keys WHERE key = $1', [key]);
   }
 
   /** Deletes expired keys and returns how many went. */

@@ -104,7 +104,8 @@ export class OrderUseCases {
 
   /** AgregarProductoAPedido at the catalog's current price. */
   async addItem(orderId: string, line: LineRequest, options: ExecuteOptions = {}): Promise<CommandOutcome> {
-    const order = await this.requireOrder(orderId);
+    // The currency never changes, so a cached state is as good as a fresh one here.
+    const order = this.options.commands.peek(orderId) ?? (await this.requireOrder(orderId));
     const priced = await this.priceLine(line, order.currency);
     return this.options.commands.execute(orderId, { type: 'AgregarProductoAPedido', itemId: this.newId(), ...priced }, options);
   }
