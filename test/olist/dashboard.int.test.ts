@@ -39,6 +39,8 @@ const skipReason = !fs.existsSync(CHROMIUM)
 if (skipReason) console.warn(`Skipping the dashboard test: ${skipReason}.`);
 const describeInBrowser = skipReason ? describe.skip : describe;
 
+// Read models must reach the import's last event within this; a failure beats a silent hang.
+const CATCH_UP_MS = 3 * 60_000;
 const LONG = 5 * 60_000;
 const OUTPUT_DIR = path.resolve(__dirname, '../../test-output');
 
@@ -56,7 +58,7 @@ describeInBrowser('dashboard in headless Chromium', () => {
     runtime = await openCommandRuntime(loadConfig({ DATABASE_URL: database.url }), { poolSize: 6 });
     const report = await importOlistDataset({ dir: sampleDir as string, timeZone: 'America/Sao_Paulo', limit: 600, target: runtime.commands });
     expect(report.failed).toEqual([]);
-    expect((await catchUpProjections(runtime.db, runtime.eventStore, { timeoutMs: LONG, until: report.lastPosition })).caughtUp).toBe(true);
+    expect((await catchUpProjections(runtime.db, runtime.eventStore, { timeoutMs: CATCH_UP_MS, until: report.lastPosition })).caughtUp).toBe(true);
 
     watcher = new CheckpointWatcher(runtime.db);
     const app = express();

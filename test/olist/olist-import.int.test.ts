@@ -31,6 +31,8 @@ if (!sampleDir) {
 }
 
 const TIME_ZONE = 'America/Sao_Paulo';
+// Read models must reach the import's last event within this; a failure beats a silent hang.
+const CATCH_UP_MS = 3 * 60_000;
 const LONG = 20 * 60_000;
 
 describeWithSample('Olist import on PostgreSQL', () => {
@@ -56,7 +58,7 @@ describeWithSample('Olist import on PostgreSQL', () => {
     runtime = await openCommandRuntime(loadConfig({ DATABASE_URL: database.url }), { poolSize: 10 });
 
     firstImport = await importOlistDataset({ dir: sample.dir, timeZone: TIME_ZONE, target: runtime.commands, concurrency: 8 });
-    const catchUp = await catchUpProjections(runtime.db, runtime.eventStore, { timeoutMs: LONG, until: firstImport.lastPosition });
+    const catchUp = await catchUpProjections(runtime.db, runtime.eventStore, { timeoutMs: CATCH_UP_MS, until: firstImport.lastPosition });
     expect(catchUp.caughtUp).toBe(true);
 
     watcher = new CheckpointWatcher(runtime.db);
