@@ -42,7 +42,7 @@ export interface OrderCacheOptions {
   /** Prefix of every key, so several services or tests can share one Redis. */
   keyPrefix?: string;
   ttlSeconds?: number;
-  /** Longest time one Redis command may take before the read goes to PostgreSQL. */
+  /** Maximum time one Redis command may take before the read goes to PostgreSQL. */
   commandTimeoutMs?: number;
 }
 

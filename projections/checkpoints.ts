@@ -63,27 +63,26 @@ export async function lockCheckpoint(tx: SqlExecutor, projection: string): Promi
   return toCheckpoint(result.rows[0]);
 }
 
+/** Moves the checkpoint; with `notify`, also announces it to listeners once the transaction commits. */
 export async function writeCheckpoint(
   tx: SqlExecutor,
   projection: string,
   position: Position,
   lastRecordedAt: string,
   eventCount: number,
+  notify = false,
 ): Promise<void> {
-  await tx.query(
-    `UPDATE projection_checkpoints
+  const update = `UPDATE projection_checkpoints
         SET position = $2, last_recorded_at = $3, events_applied = events_applied + $4, updated_at = now()
-      WHERE projection = $1`,
-    [projection, position, lastRecordedAt, eventCount],
-  );
+      WHERE projection = $1`;
+  // One round trip for both, because it sits on the path from append to visible read model.
+  const sql = notify
+    ? `WITH moved AS (${update} RETURNING projection, position) SELECT pg_notify('${CHECKPOINT_CHANNEL}', projection || ':' || position) FROM moved`
+    : update;
+  await tx.query(sql, [projection, position, lastRecordedAt, eventCount]);
 }
 
-/** Announces the new checkpoint to every listener once the transaction commits. */
-export async function notifyCheckpoint(tx: SqlExecutor, projection: string, position: Position): Promise<void> {
-  await tx.query('SELECT pg_notify($1, $2)', [CHECKPOINT_CHANNEL, `${projection}:${position}`]);
-}
-
-/** Whether every named projection has processed the log up to `position`. */
+/** Returns whether every named projection has processed the log up to `position`. */
 export async function checkpointsReached(executor: SqlExecutor, projections: readonly string[], position: Position): Promise<boolean> {
   const result = await executor.query<{ reached: string | number }>(
     `SELECT count(*) AS reached FROM projection_checkpoints

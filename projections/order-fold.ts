@@ -22,8 +22,8 @@ export type StateLoader = (orderIds: readonly string[]) => Promise<Map<string, S
  * Folds a batch of the global log into the orders it touches, with the
  * domain's `evolve`, so a read model computes exactly what the write side
  * computes. Events of other streams are ignored. An event at or below the
- * stored revision was applied already and changes nothing; an event more than
- * one revision ahead means one was missed, and the fold stops there with
+ * stored revision was applied already and changes nothing. An event more than
+ * one revision ahead means one was missed, so the fold stops there with
  * `ProjectionEventError` instead of skipping it.
  */
 export async function foldBatch(events: readonly RecordedEvent[], loadStates: StateLoader): Promise<FoldedOrder[]> {

@@ -1,6 +1,7 @@
 import type { RecordedEvent } from '../src/eventstore/port';
 import type { SqlExecutor } from '../src/infrastructure/database';
 import type { Migration } from '../src/infrastructure/migrations';
+import type { FoldedOrder } from './order-fold';
 
 /** An order whose read-model row a batch changed, with the revision it now has. */
 export interface ChangedOrder {
@@ -25,6 +26,21 @@ export interface Projection {
    * `ProjectionEventError` when the failing event is known.
    */
   applyBatch(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<ChangedOrder[]>;
+}
+
+/**
+ * A projection whose rows are whole folded orders. Rebuilds fold each batch
+ * once in memory for all such projections and write every changed order
+ * with `writeOrders`, which must be idempotent like `applyBatch`.
+ */
+export interface OrderStateProjection extends Projection {
+  /** Table with `order_id`, `revision` and `state` columns to reload folded states from. */
+  readonly stateTable: string;
+  writeOrders(tx: SqlExecutor, orders: readonly FoldedOrder[]): Promise<void>;
+}
+
+export function isOrderStateProjection(projection: Projection): projection is OrderStateProjection {
+  return typeof (projection as Partial<OrderStateProjection>).writeOrders === 'function';
 }
 
 /** A handler failed on one known event. */

@@ -1,3 +1,4 @@
+import './messages';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { isPosition, type Position } from '../src/eventstore/port';
@@ -19,7 +20,7 @@ import { queryStatistics } from './statistics/queries';
 const log = componentLogger('queries');
 
 export interface QueryRouterDeps {
-  /** Where the read-model tables are (the service's database). */
+  /** Executor for the read-model tables (the service's database). */
   db: SqlExecutor;
   /** Read-your-writes: resolves true once the projections processed the position. */
   positions: { waitForPosition(position: Position, projections: readonly string[], timeoutMs: number): Promise<boolean> };
@@ -180,7 +181,7 @@ async function getStatistics(req: Request, res: Response, deps: QueryRouterDeps)
     const stats = await queryStatistics(deps.db, { ...query, currency: query.currency ?? deps.defaultCurrency });
     res.status(200).json(stats);
   } catch (error) {
-    // PostgreSQL knows fewer zone names than Intl in rare cases (invalid_parameter_value).
+    // PostgreSQL accepts fewer zone names than Intl in rare cases (invalid_parameter_value).
     if ((error as { code?: string }).code === '22023') {
       log.warn('time zone rejected by the database', { timeZone: query.timeZone, ...errorFields(error) });
       throw new AppError('TIME_ZONE_INVALID', 400, { timeZone: query.timeZone });
@@ -206,9 +207,9 @@ async function getPaymentStatus(req: Request, res: Response, deps: QueryRouterDe
 }
 
 /**
- * The query routes (ObtenerPedidoPorId, the order list, statistics, payments
- * and VerificarEstadoPago), answered from the read models. Mount it before
- * the command router: it passes `GET /api/orders/:id?revision|at` on.
+ * Creates the query routes (ObtenerPedidoPorId, the order list, statistics,
+ * payments and VerificarEstadoPago), served from the read models. Mount it
+ * before the command router, because it passes `GET /api/orders/:id?revision|at` on.
  */
 export function createQueryRouter(deps: QueryRouterDeps): Router {
   const router = Router();

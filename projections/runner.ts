@@ -4,7 +4,6 @@ import { componentLogger, errorFields } from '../src/infrastructure/logger';
 import {
   ensureCheckpoint,
   lockCheckpoint,
-  notifyCheckpoint,
   readCheckpoint,
   writeCheckpoint,
 } from './checkpoints';
@@ -19,7 +18,7 @@ const LOCK_NAMESPACE = 730_211_402;
 export interface RunnerOptions {
   /** Events read from the log and applied per transaction. */
   batchSize?: number;
-  /** Longest wait for new events before the runner checks its lock session again. */
+  /** Maximum wait for new events before the runner checks its lock session again. */
   idleWaitMs?: number;
   /** First and maximum delay between retries of a failing event. */
   retryBaseMs?: number;
@@ -34,7 +33,7 @@ export interface RunnerOptions {
   beforeCommit?: (tx: SqlExecutor, projection: string, changed: ChangedOrder[]) => Promise<void>;
 }
 
-/** What a runner is doing now, for health checks and tests. */
+/** Current state of a runner, for health checks and tests. */
 export interface RunnerStatus {
   state: 'stopped' | 'standby' | 'running' | 'failing';
   position: Position | null;
@@ -62,7 +61,7 @@ class StoppedAtEventError extends Error {
 
 /**
  * Applies the batch in one transaction together with the checkpoint:
- * lock the checkpoint row, check nobody moved it, apply, move it, notify.
+ * lock the checkpoint row, check that no other writer moved it, apply, move it, notify.
  * With `schema`, the transaction resolves unqualified table names in that
  * schema only (rebuilds); otherwise in the connection's search path.
  */
@@ -80,8 +79,7 @@ export async function commitBatch(
     if (checkpoint.position !== expected) throw new CheckpointMovedError(projection.name, expected, checkpoint.position);
     const result = await projection.applyBatch(tx, events);
     if (options.beforeCommit && result.length > 0) await options.beforeCommit(tx, projection.name, result);
-    await writeCheckpoint(tx, projection.name, last.position, last.recordedAt, events.length);
-    await notifyCheckpoint(tx, projection.name, last.position);
+    await writeCheckpoint(tx, projection.name, last.position, last.recordedAt, events.length, true);
     return result;
   });
   return { position: last.position, changed };

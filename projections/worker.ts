@@ -76,7 +76,7 @@ export class ProjectionsWorker implements BackgroundWorker {
     return this.watcher.waitForPosition(position, projections, timeoutMs);
   }
 
-  /** One health check per projection; a failing projection reports `degraded`, which does not fail readiness. */
+  /** Returns one health check per projection. A failing projection reports `degraded`, which does not fail readiness. */
   healthChecks(): HealthCheck[] {
     return this.runners.map((runner) => ({
       name: `projection:${runner.name}`,

@@ -102,7 +102,7 @@ interface ReplayArgs {
   help: boolean;
 }
 
-/** The language comes first, so that every later error is in the language asked for. */
+/** Detects the language before anything else, so that every later error uses it. */
 function detectLang(argv: readonly string[]): Lang {
   const index = argv.findIndex((arg) => arg === '--lang' || arg.startsWith('--lang='));
   if (index < 0) return 'es';
@@ -185,7 +185,7 @@ async function countEvents(db: SqlDatabase): Promise<number> {
 
 function progressBar(lang: Lang, total: number) {
   const bar = new cliProgress.SingleBar(
-    { format: texts[lang].bar, hideCursor: true, etaBuffer: 50, fps: 5 },
+    { format: texts[lang].bar, hideCursor: true, etaBuffer: 50, fps: 5, noTTYOutput: true, notTTYSchedule: 2_000 },
     cliProgress.Presets.shades_classic,
   );
   const started = Date.now();

@@ -3,7 +3,7 @@ import type { SqlExecutor } from '../../src/infrastructure/database';
 import type { Migration } from '../../src/infrastructure/migrations';
 import { formatAmount, totalsOf, type PedidoState } from '../../src/pedido';
 import { foldBatch, tableStateLoader, type FoldedOrder } from '../order-fold';
-import type { ChangedOrder, Projection } from '../projection';
+import type { ChangedOrder, OrderStateProjection } from '../projection';
 
 /**
  * Order details and the order list (ObtenerPedidoPorId, ObtenerHistorialDePedidos,
@@ -18,7 +18,7 @@ const migrations: readonly Migration[] = [
 CREATE TABLE IF NOT EXISTS order_views (
   order_id text PRIMARY KEY,
   revision integer NOT NULL,
-  state jsonb NOT NULL,
+  state json NOT NULL,
   customer_id text,
   status text,
   currency text,
@@ -78,8 +78,8 @@ async function upsertRows(tx: SqlExecutor, rows: readonly OrderViewRow[]): Promi
     `INSERT INTO order_views AS v
        (order_id, revision, state, customer_id, status, currency, total_amount, created_at, updated_at, has_anomalies, last_position)
      SELECT order_id, revision, state, customer_id, status, currency, total_amount, created_at, updated_at, has_anomalies, last_position
-       FROM jsonb_to_recordset($1::jsonb) AS r(
-         order_id text, revision integer, state jsonb, customer_id text, status text, currency text,
+       FROM json_to_recordset($1::json) AS r(
+         order_id text, revision integer, state json, customer_id text, status text, currency text,
          total_amount numeric, created_at timestamptz, updated_at timestamptz, has_anomalies boolean, last_position text)
      ON CONFLICT (order_id) DO UPDATE SET
        revision = excluded.revision, state = excluded.state, customer_id = excluded.customer_id,
@@ -91,14 +91,18 @@ async function upsertRows(tx: SqlExecutor, rows: readonly OrderViewRow[]): Promi
   );
 }
 
-export const ordersProjection: Projection = {
+export const ordersProjection: OrderStateProjection = {
   name: 'orders',
   migrations,
   tables: ['order_views'],
+  stateTable: 'order_views',
   async applyBatch(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<ChangedOrder[]> {
     const folded = await foldBatch(events, tableStateLoader((sql, params) => tx.query(sql, params), 'order_views'));
     if (folded.length === 0) return [];
     await upsertRows(tx, folded.map(toRow));
     return folded.map((order) => ({ orderId: order.orderId, revision: order.revision }));
+  },
+  async writeOrders(tx: SqlExecutor, orders: readonly FoldedOrder[]): Promise<void> {
+    if (orders.length > 0) await upsertRows(tx, orders.map(toRow));
   },
 };

@@ -19,7 +19,7 @@ export async function findOrder(db: SqlExecutor, orderId: string): Promise<Store
 
 export type OrderView = ReturnType<typeof toOrderView>;
 
-/** The REST order (ObtenerPedidoPorId) with its payments, rendered by the domain's views. */
+/** Renders the REST order (ObtenerPedidoPorId) with its payments, using the domain's views. */
 export function renderOrder(order: StoredOrder): OrderView & { payments: ReturnType<typeof paymentsOf> } {
   return { ...toOrderView(order.state, order.revision), payments: paymentsOf(order.state) };
 }
@@ -95,7 +95,7 @@ function listConditions(filter: OrderListFilter): { where: string; params: unkno
   return { where: conditions.join(' AND '), params };
 }
 
-/** One page of orders, newest first; `nextCursor` is null on the last page. */
+/** Returns one page of orders, newest first. `nextCursor` is null on the last page. */
 export async function listOrders(db: SqlExecutor, filter: OrderListFilter): Promise<{ items: OrderView[]; nextCursor: string | null }> {
   const { where, params } = listConditions(filter);
   params.push(filter.limit + 1);

@@ -3,7 +3,7 @@ import type { SqlExecutor } from '../../src/infrastructure/database';
 import type { Migration } from '../../src/infrastructure/migrations';
 import { totalsOf, type PedidoState } from '../../src/pedido';
 import { foldBatch, tableStateLoader, type FoldedOrder } from '../order-fold';
-import type { ChangedOrder, Projection } from '../projection';
+import type { ChangedOrder, OrderStateProjection } from '../projection';
 
 /**
  * Facts for ObtenerEstadísticasPedidos: one row per created order with its
@@ -18,7 +18,7 @@ const migrations: readonly Migration[] = [
 CREATE TABLE IF NOT EXISTS order_stats (
   order_id text PRIMARY KEY,
   revision integer NOT NULL,
-  state jsonb NOT NULL,
+  state json NOT NULL,
   currency text,
   status text,
   created_at timestamptz,
@@ -82,8 +82,8 @@ async function upsertRows(tx: SqlExecutor, rows: readonly OrderStatsRow[]): Prom
     `INSERT INTO order_stats AS s
        (order_id, revision, state, currency, status, created_at, total_minor, confirmed_at, shipped_at, delivered_at, cancelled_at, paid_by_method)
      SELECT order_id, revision, state, currency, status, created_at, total_minor, confirmed_at, shipped_at, delivered_at, cancelled_at, paid_by_method
-       FROM jsonb_to_recordset($1::jsonb) AS r(
-         order_id text, revision integer, state jsonb, currency text, status text, created_at timestamptz,
+       FROM json_to_recordset($1::json) AS r(
+         order_id text, revision integer, state json, currency text, status text, created_at timestamptz,
          total_minor bigint, confirmed_at timestamptz, shipped_at timestamptz, delivered_at timestamptz,
          cancelled_at timestamptz, paid_by_method jsonb)
      ON CONFLICT (order_id) DO UPDATE SET
@@ -96,14 +96,18 @@ async function upsertRows(tx: SqlExecutor, rows: readonly OrderStatsRow[]): Prom
   );
 }
 
-export const statisticsProjection: Projection = {
+export const statisticsProjection: OrderStateProjection = {
   name: 'statistics',
   migrations,
   tables: ['order_stats'],
+  stateTable: 'order_stats',
   async applyBatch(tx: SqlExecutor, events: readonly RecordedEvent[]): Promise<ChangedOrder[]> {
     const folded = await foldBatch(events, tableStateLoader((sql, params) => tx.query(sql, params), 'order_stats'));
     if (folded.length === 0) return [];
     await upsertRows(tx, folded.map(toRow));
     return folded.map((order) => ({ orderId: order.orderId, revision: order.revision }));
+  },
+  async writeOrders(tx: SqlExecutor, orders: readonly FoldedOrder[]): Promise<void> {
+    if (orders.length > 0) await upsertRows(tx, orders.map(toRow));
   },
 };

@@ -48,7 +48,7 @@ export interface OrderStatistics {
 
 const offsetPattern = /(Z|[+-]\d{2}(:?\d{2})?)$/i;
 
-/** Whether an ISO 8601 text names an instant (has an offset) rather than a local date or time. */
+/** Returns whether an ISO 8601 text names an instant (has an offset) rather than a local date or time. */
 export function hasOffset(text: string): boolean {
   return /T/i.test(text) && offsetPattern.test(text);
 }

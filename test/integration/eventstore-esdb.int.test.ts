@@ -10,6 +10,7 @@ import {
   comparePositions,
   type NewEvent,
 } from '../../src/eventstore/port';
+import { describeEventStoreContract } from '../contract/event-store.contract';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
 import { startEsdbTestServer, type EsdbTestServer } from '../esdb-server/server';
 
@@ -18,6 +19,35 @@ import { startEsdbTestServer, type EsdbTestServer } from '../esdb-server/server'
 // are skipped then.
 const realServerUrl = process.env.EVENTSTORE_URL;
 const testServerOnly = realServerUrl ? it.skip : it;
+
+// The contract's streams have many prefixes, so the store's log is every
+// stream of its namespace (streamPrefix '') rather than the `pedido-` streams.
+describeEventStoreContract(
+  realServerUrl ? 'EventStoreDB at EVENTSTORE_URL' : 'EventStoreDB test server',
+  async () => {
+    const database = await createTestDatabase('esdb_contract');
+    const db = await openDatabase({ databaseUrl: database.url, dataDir: 'memory://' });
+    const server = realServerUrl ? undefined : await startEsdbTestServer();
+    const store = createEsdbEventStore({
+      connectionString: realServerUrl ?? server!.connectionString,
+      db,
+      namespace: `c${randomUUID().replaceAll('-', '')}-`,
+      streamPrefix: '',
+    });
+    return {
+      store,
+      async close() {
+        await store.close();
+        await server?.stop();
+        await db.close();
+        await database.drop();
+      },
+    };
+  },
+  // Every attempt costs gRPC round trips, so the concurrency test runs smaller
+  // than its default of 16 writers making 500 appends each.
+  { transactionalAppends: false, concurrency: { writers: 8, appendsPerWriter: 50, streams: 40 } },
+);
 
 function newEvent(type = 'PedidoCreado', data: unknown = { n: 1 }): NewEvent {
   return { id: randomUUID(), type, data, metadata: { occurredAt: new Date().toISOString(), schemaVersion: 1 } };

@@ -11,7 +11,7 @@ function uniquePrefix(): string {
   return `ordersvc-test:${randomBytes(4).toString('hex')}:`;
 }
 
-/** A local port that refuses connections: a server that was started and closed again. */
+/** Returns a local port that refuses connections, by starting a server and closing it again. */
 async function closedPort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -3,9 +3,9 @@ import { createQueryRouter, type QueryRouterDeps } from '../../projections';
 import { AppError, ValidationError } from '../../src/infrastructure/errors';
 
 /**
- * A bare app around the query router. The service's own error middleware
- * renders problem+json; this one only exposes code, status, params and headers
- * so tests can check them. A request the router passes on gets 418.
+ * Builds a bare app around the query router. The service's own error
+ * middleware renders problem+json. This one only returns code, status, params
+ * and headers, so tests can check them. A request the router passes on gets 418.
  */
 export function queryTestApp(deps: QueryRouterDeps): Express {
   const app = express();

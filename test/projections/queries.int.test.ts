@@ -74,7 +74,7 @@ function factsOf(spec: OrderSpec): OrderFacts {
   return order;
 }
 
-/** The calendar date of an instant in a time zone, as YYYY-MM-DD. */
+/** Returns the calendar date of an instant in a time zone, as YYYY-MM-DD. */
 function localDate(iso: string, timeZone: string): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(iso));
 }
@@ -99,7 +99,7 @@ function percentile(sorted: number[], fraction: number): number | null {
   return sorted[low] + (sorted[high] - sorted[low]) * (rank - low);
 }
 
-/** The statistics of api.md computed here from the specs, for a range of local dates. */
+/** Computes the statistics of the API contract from the specs, for a range of local dates. */
 function expectedStats(fromDate: string, toDate: string, timeZone: string, currency: string) {
   const inRange = specs.filter((spec) => {
     const local = localDate(spec.createdAt, timeZone);
@@ -232,7 +232,7 @@ describe('query routes', () => {
     const keysOf = (body: { items: { id: string }[] }) =>
       body.items.map((item) => [...ids.entries()].find(([, id]) => id === item.id)?.[0]);
 
-    /** The expected order of keys: createdAt descending, then id descending. */
+    /** Sorts the matching keys as the list does: createdAt descending, then id descending. */
     function sortedKeys(filter: (spec: OrderSpec) => boolean): string[] {
       return specs
         .filter(filter)

@@ -71,6 +71,17 @@ describe('projection rebuild', () => {
       expect(progressCalls).toBeGreaterThan(1);
       expect(result.events).toBeGreaterThan(0);
       expect(await tableOid(env.db, 'order_views')).not.toBe(oldOid);
+      const indexes = await env.db.query<{ indexname: string }>(
+        "SELECT indexname FROM pg_indexes WHERE tablename = 'order_views' AND schemaname = current_schema() ORDER BY indexname",
+      );
+      expect(indexes.rows.map((row) => row.indexname)).toEqual([
+        'order_views_anomalies_idx',
+        'order_views_created_idx',
+        'order_views_customer_idx',
+        'order_views_pkey',
+        'order_views_status_idx',
+        'order_views_total_idx',
+      ]);
 
       const allEvents = await readLogUntil(env.store, head);
       await eventually(

@@ -2,7 +2,7 @@ import type { RecordedEvent } from '../../src/eventstore/port';
 import { openDatabase, type SqlDatabase, type SqlExecutor } from '../../src/infrastructure/database';
 import { ProjectionRunner, ProjectionsWorker, ordersProjection, statisticsProjection, type Projection } from '../../projections';
 import { readCheckpoint } from '../../projections/checkpoints';
-import { ProjectionEventError } from '../../projections/projection';
+import { projectionMetrics } from '../../projections/metrics';
 import { OrderFacts, appendOrder, eventually, openProjectionTestEnv, plusHours, readLogUntil, type ProjectionTestEnv } from './fixtures';
 
 const fastRetries = { retryBaseMs: 50, retryMaxMs: 200, idleWaitMs: 500, standbyRetryMs: 100 };
@@ -77,10 +77,19 @@ describe('projection runner', () => {
 
   it('builds order views from the log and waits for a position', async () => {
     const position = await appendOrders(env, 5);
+    const events = await readLogUntil(env.store, position);
     const worker = new ProjectionsWorker({ db: env.db, store: env.store, runnerOptions: fastRetries });
+    const lagOf = async (gauge: typeof projectionMetrics.lagEvents) =>
+      (await gauge.get()).values.find((value) => value.labels.projection === 'orders')?.value;
+    await worker.sampleLag();
+    expect(await lagOf(projectionMetrics.lagEvents)).toBe(events.length);
+    expect(await lagOf(projectionMetrics.lagSeconds)).toBeGreaterThan(0);
     await worker.start();
     try {
       expect(await worker.waitForPosition(position, ['orders', 'statistics'], 30_000)).toBe(true);
+      await worker.sampleLag();
+      expect(await lagOf(projectionMetrics.lagEvents)).toBe(0);
+      expect(await lagOf(projectionMetrics.lagSeconds)).toBe(0);
       const views = await env.db.query<{ status: string; total_amount: string }>('SELECT status, total_amount FROM order_views');
       expect(views.rows).toHaveLength(5);
       expect(views.rows.filter((row) => row.status === 'confirmed')).toHaveLength(3);
@@ -112,8 +121,10 @@ describe('projection runner', () => {
     const failing = events[Math.floor(events.length / 2)];
     const { projection, state } = instrumented(ordersProjection);
     state.failOn = failing.id;
-    const runner = new ProjectionRunner(env.db, env.store, projection, { ...fastRetries, batchSize: 1000 });
-    runner.start();
+    const worker = new ProjectionsWorker({ db: env.db, store: env.store, projections: [projection], runnerOptions: { ...fastRetries, batchSize: 1000 } });
+    const runner = worker.runners[0];
+    const [health] = worker.healthChecks();
+    await worker.start();
     try {
       await eventually(async () => runner.status().state === 'failing', 30_000, 'the runner to report the failure');
       const status = runner.status();
@@ -121,13 +132,19 @@ describe('projection runner', () => {
       expect(status.failure?.type).toBe(failing.type);
       const stoppedAt = await readCheckpoint(env.db, 'orders');
       expect(stoppedAt.position).toBe(events[events.indexOf(failing) - 1].position);
+      const degraded = await health.check();
+      expect(degraded.status).toBe('degraded');
+      expect(degraded.detail).toContain(failing.id);
+      const failingMetric = await projectionMetrics.failing.get();
+      expect(failingMetric.values.find((value) => value.labels.projection === 'orders')?.value).toBe(1);
 
       state.failOn = undefined;
       const last = events[events.length - 1].position;
       await eventually(async () => (await readCheckpoint(env.db, 'orders')).position === last, 30_000, 'the runner to resume');
       expect(runner.status().state).toBe('running');
+      expect((await health.check()).status).toBe('up');
     } finally {
-      await runner.stop();
+      await worker.stop();
     }
     const counts = await env.db.query<{ events_applied: string }>(
       "SELECT events_applied FROM projection_checkpoints WHERE projection = 'orders'",

@@ -38,6 +38,7 @@ import {
   toPortEvent,
   toPortPosition,
 } from './esdb-mapping';
+import { recordAppend, type AppendOutcome } from '../metrics';
 import { DEFAULT_RETRY_POLICY, sleep, withRetry, withTimeout, type RetryPolicy } from './esdb-retry';
 
 const log = componentLogger('esdb-event-store');
@@ -64,6 +65,12 @@ export interface EsdbEventStoreOptions {
   retry?: Partial<RetryPolicy>;
   /** Maximum delay between reconnection attempts of `waitForEvents`, in ms (default 5000). */
   maxReconnectDelayMs?: number;
+  /**
+   * Whether an append first reads its stream to reject or recognise event ids
+   * stored there already (default true). Costs one stream read per append
+   * whose expected state is not `no_stream`; see `findRepeatedAppend`.
+   */
+  checkStoredIds?: boolean;
 }
 
 /**
@@ -79,6 +86,7 @@ export class EsdbEventStore implements EventStore {
   private readonly logPrefix: string;
   private readonly policy: RetryPolicy;
   private readonly maxReconnectDelayMs: number;
+  private readonly checkStoredIds: boolean;
   private readonly closing = new AbortController();
 
   constructor(options: EsdbEventStoreOptions) {
@@ -88,10 +96,27 @@ export class EsdbEventStore implements EventStore {
     this.logPrefix = `${this.namespace}${options.streamPrefix ?? ORDER_STREAM_PREFIX}`;
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.maxReconnectDelayMs = options.maxReconnectDelayMs ?? 5_000;
+    this.checkStoredIds = options.checkStoredIds ?? true;
     this.description = `EventStoreDB ${redactConnectionString(options.connectionString)}`;
   }
 
   async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
+    const startedAt = process.hrtime.bigint();
+    try {
+      const { result, duplicate } = await this.appendAndRunWithin(streamId, events, options);
+      recordAppend(duplicate ? 'duplicate' : 'appended', startedAt);
+      return result;
+    } catch (error) {
+      recordAppend(appendFailureOutcome(error), startedAt);
+      throw error;
+    }
+  }
+
+  private async appendAndRunWithin(
+    streamId: string,
+    events: readonly NewEvent[],
+    options: AppendOptions,
+  ): Promise<{ result: AppendResult; duplicate: boolean }> {
     this.assertOpen();
     assertValidAppend(streamId, events, options.expectedRevision);
 
@@ -108,7 +133,7 @@ export class EsdbEventStore implements EventStore {
     // duplicate after a retry may be this call's own lost attempt, so they run.
     const within = options.withinTransaction;
     if (within && !(duplicate && attempts === 1)) await this.db.transaction((tx) => within(tx, result));
-    return result;
+    return { result, duplicate };
   }
 
   async readStream(streamId: string, options: { fromRevision?: number; maxCount?: number } = {}): Promise<RecordedEvent[]> {
@@ -187,6 +212,11 @@ export class EsdbEventStore implements EventStore {
     events: readonly NewEvent[],
     expected: ExpectedRevision,
   ): Promise<{ result: AppendResult; duplicate: boolean }> {
+    if (this.checkStoredIds) {
+      const repeated = await this.findRepeatedAppend(streamId, events, expected);
+      if (repeated) return { result: repeated, duplicate: true };
+    }
+
     const streamName = this.esdbStreamName(streamId);
     let outcome;
     try {
@@ -206,6 +236,32 @@ export class EsdbEventStore implements EventStore {
     const [last] = await this.readStreamEvents(streamId, { direction: FORWARDS, fromRevision: BigInt(nextRevision), maxCount: 1 });
     if (!last) throw new Error(`Event ${nextRevision} of ${streamId} is missing after an idempotent append`);
     return { result: { nextRevision, position: last.position }, duplicate: true };
+  }
+
+  /**
+   * Makes ids unique within a stream, as the port promises. EventStoreDB
+   * itself only recognises a repeat that follows the expected revision; when
+   * the expected revision is the stream's current one it writes the ids again.
+   * Returns the original result of a repeat with `any` or `stream_exists`, and
+   * throws `WrongExpectedRevisionError` for stored ids under another expected
+   * revision. A repeat right after an exact expected revision, and appends
+   * with `no_stream`, are left to EventStoreDB, which recognises them.
+   */
+  private async findRepeatedAppend(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult | undefined> {
+    if (expected === 'no_stream') return undefined;
+    const stored = await this.readStreamEvents(streamId, { direction: FORWARDS, fromRevision: 0n, maxCount: Number.MAX_SAFE_INTEGER });
+    const ids = events.map((event) => event.id.toLowerCase());
+    const storedIds = new Set(stored.map((event) => event.id));
+    if (!ids.some((id) => storedIds.has(id))) return undefined;
+
+    const first = stored.findIndex((event) => event.id === ids[0]);
+    const wholeRepeat = first >= 0 && ids.every((id, index) => stored[first + index]?.id === id);
+    if (wholeRepeat && typeof expected === 'number' && first === expected + 1) return undefined;
+    if (wholeRepeat && (expected === 'any' || expected === 'stream_exists')) {
+      const last = stored[first + ids.length - 1];
+      return { nextRevision: last.revision, position: last.position };
+    }
+    throw new WrongExpectedRevisionError(streamId, expected, stored.at(-1)?.revision ?? 'no_stream');
   }
 
   private async readStreamEvents(
@@ -332,6 +388,13 @@ export class EsdbEventStore implements EventStore {
 /** Opens the EventStoreDB event store; the client connects on first use. */
 export function createEsdbEventStore(options: EsdbEventStoreOptions): EsdbEventStore {
   return new EsdbEventStore(options);
+}
+
+function appendFailureOutcome(error: unknown): AppendOutcome {
+  if (error instanceof WrongExpectedRevisionError) return 'conflict';
+  if (error instanceof EventTooLargeError) return 'too_large';
+  if (error instanceof EventStoreUnavailableError) return 'unavailable';
+  return 'error';
 }
 
 function translateAppendError(error: unknown, streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): unknown {
