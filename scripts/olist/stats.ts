@@ -1,0 +1,78 @@
+/**
+ * `npm run stats -- --from D --to D [--group-by day|week|month] [--time-zone ZONE]
+ *   [--currency CODE] [--format table|csv|json] [--lang es|en]`
+ *
+ * Prints the figures of GET /api/orders/stats for the configured database
+ * (DATABASE_URL, else the embedded PGlite in DATA_DIR), after bringing the
+ * read models up to the event log's head. Exit status: 0 on success, 1 when
+ * the query failed, 2 for invalid arguments.
+ */
+import { ConfigError, loadConfig } from '../../src/infrastructure/config';
+import { logger } from '../../src/infrastructure/logger';
+import { detectLang, UsageError } from '../../src/import/olist/cli-args';
+import { openCommandRuntime } from '../../src/import/olist/runtime';
+import { catchUpProjections } from '../../src/reports/catch-up';
+import { parseStatsArgs, type StatsArgs } from '../../src/reports/stats-args';
+import { formatStats } from '../../src/reports/stats-format';
+import { queryStatistics } from '../../projections/statistics/queries';
+
+// How long the command waits for the read models to reach the log's head before it reports what they have.
+const CATCH_UP_TIMEOUT_MS = 10 * 60_000;
+
+const texts = {
+  es: {
+    stale: 'Aviso: las proyecciones no alcanzaron el final del registro de eventos a tiempo; las cifras pueden no incluir los últimos pedidos.',
+    failed: 'No se pudieron calcular las estadísticas',
+  },
+  en: {
+    stale: 'Warning: the projections did not reach the end of the event log in time; the figures may miss the latest orders.',
+    failed: 'Could not compute the statistics',
+  },
+} as const;
+
+async function main(argv: string[]): Promise<number> {
+  const lang = detectLang(argv);
+  let args: StatsArgs;
+  try {
+    args = parseStatsArgs(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+
+  // Only warnings and errors are logged (to standard error) unless LOG_LEVEL requests more, so standard output keeps just the figures.
+  logger.level = process.env.LOG_LEVEL ?? 'warn';
+  const config = loadConfig();
+  const runtime = await openCommandRuntime(config, { poolSize: 6 });
+  try {
+    const catchUp = await catchUpProjections(runtime.db, runtime.eventStore, { timeoutMs: CATCH_UP_TIMEOUT_MS });
+    if (!catchUp.caughtUp) process.stderr.write(`${texts[lang].stale}\n`);
+
+    const stats = await queryStatistics(runtime.db, {
+      from: args.from,
+      to: args.to,
+      groupBy: args.groupBy,
+      timeZone: args.timeZone,
+      currency: args.currency ?? config.DEFAULT_CURRENCY,
+    });
+    process.stdout.write(`${formatStats(stats, args.format, args.lang)}\n`);
+    return 0;
+  } catch (error) {
+    process.stderr.write(`${texts[lang].failed}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  } finally {
+    await runtime.close();
+  }
+}
+
+main(process.argv.slice(2))
+  .then((code) => {
+    process.exitCode = code;
+  })
+  .catch((error: unknown) => {
+    process.stderr.write(`${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  });
