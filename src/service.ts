@@ -24,6 +24,7 @@ import { migrate, type Migration } from './infrastructure/migrations';
 import { createIntegrations, referenceDataMigrations, type Integrations } from './integrations';
 import { CheckpointWatcher, OrderCache, ProjectionsWorker, createQueryRouter, projectionMigrations } from '../projections';
 import { createProcessManager, processManagerMigrations } from './workflow';
+import { dashboardRouter } from './dashboard/router';
 
 const log = componentLogger('service');
 
@@ -135,6 +136,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       ...(overrides.healthChecks ?? []),
     ],
     queryRouters: [queryRouter, ...(overrides.queryRouters ?? [])],
+    extraRouters: [dashboardRouter({ defaultCurrency: config.DEFAULT_CURRENCY })],
   });
 
   // 5. Workers, then the listener.
