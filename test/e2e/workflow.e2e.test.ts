@@ -25,7 +25,15 @@ interface Running {
  */
 async function startWithWorkflow(env: Record<string, string>, resilience: Partial<ResilienceOptions> = {}): Promise<Running> {
   const database: TestDatabase = await createTestDatabase('ordersvc_workflow_e2e');
-  const config = loadConfig({ DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1', PAYMENT_STANDIN_DELAY: '20ms', ...env });
+  // The test builds its own process manager (with a short idle wait), so the service's saga role is off.
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    PAYMENT_STANDIN_DELAY: '20ms',
+    ROLES: 'api,projections,relay,inbox',
+    ...env,
+  });
   const db: SqlDatabase = await openDatabase({ databaseUrl: database.url, dataDir: 'unused' });
   await migrate(db, [...eventStoreMigrations, ...referenceDataMigrations, ...processManagerMigrations]);
   const eventStore: SqlEventStore = createSqlEventStore(db);
@@ -50,7 +58,6 @@ async function startWithWorkflow(env: Record<string, string>, resilience: Partia
     db,
     eventStore,
     integrations,
-    migrations: processManagerMigrations,
     workers: [processManager],
     healthChecks: [processManager.healthCheck()],
   });
