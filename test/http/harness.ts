@@ -2,6 +2,7 @@ import supertest from 'supertest';
 import { loadConfig } from '../../src/infrastructure/config';
 import { startService, type RunningService, type ServiceOverrides } from '../../src/service';
 import { createTestDatabase, type TestDatabase } from '../support/postgres';
+import { eventStoreTestEnvironment } from '../esdb-server';
 
 export interface TestService {
   service: RunningService;
@@ -13,6 +14,12 @@ export interface TestService {
 /** Starts the whole service on its own fresh PostgreSQL database, listening on a free port of 127.0.0.1. */
 export async function startTestService(env: Record<string, string> = {}, overrides: ServiceOverrides = {}): Promise<TestService> {
   const database = await createTestDatabase('ordersvc_http');
+  // With TEST_EVENT_STORE=esdb the events go to an in-memory EventStoreDB test server.
+  const eventStoreEnvironment = await eventStoreTestEnvironment();
+  const cleanUp = async () => {
+    await eventStoreEnvironment.stop();
+    await database.drop();
+  };
   // The order workflow (saga role) is left out so that tests drive every status change themselves.
   const config = loadConfig({
     DATABASE_URL: database.url,
@@ -21,6 +28,7 @@ export async function startTestService(env: Record<string, string> = {}, overrid
     PAYMENT_STANDIN_DELAY: '20ms',
     LOG_LEVEL: 'warn',
     ROLES: 'api,projections,relay,inbox',
+    ...eventStoreEnvironment.env,
     ...env,
   });
   try {
@@ -31,11 +39,11 @@ export async function startTestService(env: Record<string, string> = {}, overrid
       api: readYourWritesAgent(service.server),
       async close() {
         await service.stop();
-        await database.drop();
+        await cleanUp();
       },
     };
   } catch (error) {
-    await database.drop();
+    await cleanUp();
     throw error;
   }
 }
