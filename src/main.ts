@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from './infrastructure/config';
+import { DataDirInUseError } from './infrastructure/database';
 import { componentLogger, errorFields } from './infrastructure/logger';
 import { startService } from './service';
 
@@ -33,5 +34,6 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   log.error('service failed to start', errorFields(error));
+  if (error instanceof DataDirInUseError) console.error(error.message);
   process.exit(1);
 });

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { digitsOf, isSupportedCurrency } from '../pedido/money';
 
 /**
  * Service configuration, read from environment variables. Every variable is
@@ -50,7 +51,7 @@ const integer = (fallback: number, min: number, max: number) =>
 const currencyCode = z
   .string()
   .default('EUR')
-  .refine((text) => /^[A-Z]{3}$/.test(text), { message: 'an ISO 4217 currency code such as EUR' });
+  .refine((text) => isSupportedCurrency(text), { message: 'a supported ISO 4217 currency code such as EUR' });
 
 const roleNames = ['api', 'projections', 'relay', 'inbox', 'saga'] as const;
 export type Role = (typeof roleNames)[number];
@@ -80,9 +81,12 @@ export const configSchema = z.object({
   SHIPPING_FLAT_RATE: z
     .string()
     .default('4.90')
-    .refine((text) => /^\d+(\.\d+)?$/.test(text), { message: 'a decimal amount such as 4.90' }),
+    .refine((text) => /^\d{1,12}(\.\d{1,4})?$/.test(text), { message: 'a decimal amount such as 4.90' }),
   MAX_LINE_QUANTITY: integer(1000, 1, 1_000_000),
-  BODY_LIMIT: z.string().default('100kb'),
+  BODY_LIMIT: z
+    .string()
+    .default('100kb')
+    .refine((text) => /^\d+(b|kb|mb)$/i.test(text), { message: 'a size such as 100kb, 512b or 1mb' }),
   PAYMENT_TIMEOUT: duration('30m'),
   COMMAND_RETRIES: integer(5, 0, 50),
   READ_YOUR_WRITES_TIMEOUT: duration('5s'),
@@ -92,6 +96,19 @@ export const configSchema = z.object({
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** Checks that need two variables: the flat shipping rate must fit the default currency's digits. */
+function checkCombinations(config: Config, env: NodeJS.ProcessEnv): void {
+  const decimals = config.SHIPPING_FLAT_RATE.split('.')[1]?.length ?? 0;
+  const digits = digitsOf(config.DEFAULT_CURRENCY);
+  if (decimals > digits) {
+    throw new ConfigError(
+      'SHIPPING_FLAT_RATE',
+      env.SHIPPING_FLAT_RATE ?? config.SHIPPING_FLAT_RATE,
+      `an amount with at most ${digits} decimals, as ${config.DEFAULT_CURRENCY} has`,
+    );
+  }
+}
 
 /** An invalid variable: its name, the value given and what is expected. */
 export class ConfigError extends Error {
@@ -116,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : issue.message;
     throw new ConfigError(variable, env[variable], expected);
   }
+  checkCombinations(result.data, env);
   return result.data;
 }
 

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { Pool, type PoolClient, type QueryConfig } from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
 import { componentLogger } from './logger';
@@ -175,6 +176,7 @@ class PgliteDatabase implements SqlDatabase {
   constructor(
     private readonly db: PGlite,
     readonly description: string,
+    private readonly releaseDataDir: () => void = () => undefined,
   ) {}
 
   async query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
@@ -209,6 +211,54 @@ class PgliteDatabase implements SqlDatabase {
 
   async close(): Promise<void> {
     await this.db.close();
+    this.releaseDataDir();
+  }
+}
+
+/** Another live process has the embedded database open; PGlite allows one process per data directory. */
+export class DataDirInUseError extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+  ) {
+    super(
+      `DATA_DIR ${dataDir} is in use by process ${pid}; stop that process first, or use PostgreSQL (DATABASE_URL) to share the data between processes.`,
+    );
+    this.name = 'DataDirInUseError';
+  }
+}
+
+const LOCK_FILE = 'ordersvc.pid';
+
+/**
+ * Claims `dataDir` for this process with a PID file, because two processes
+ * writing one PGlite directory lose data. A file left by a process that no
+ * longer runs is taken over. Returns the function that releases the claim.
+ */
+function claimDataDir(dataDir: string): () => void {
+  const lockPath = path.join(dataDir, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    try {
+      fs.writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
+      return () => fs.rmSync(lockPath, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number(fs.readFileSync(lockPath, 'utf8').trim());
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isRunning(holder)) {
+        throw new DataDirInUseError(dataDir, holder);
+      }
+      fs.rmSync(lockPath, { force: true });
+    }
+  }
+  throw new Error(`Could not claim DATA_DIR ${dataDir}: ${lockPath} keeps reappearing`);
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -229,6 +279,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<SqlDatabas
     return new PgliteDatabase(await PGlite.create(), 'PGlite in memory');
   }
   fs.mkdirSync(options.dataDir, { recursive: true });
-  const db = await PGlite.create(options.dataDir);
-  return new PgliteDatabase(db, `PGlite in ${options.dataDir}`);
+  const release = claimDataDir(options.dataDir);
+  try {
+    const db = await PGlite.create(options.dataDir);
+    return new PgliteDatabase(db, `PGlite in ${options.dataDir}`, release);
+  } catch (error) {
+    release();
+    throw error;
+  }
 }

@@ -44,6 +44,7 @@ export class ValidationError extends AppError {
           if (typeof value === 'bigint') params[key] = Number(value);
         }
         if (issue.code === 'unrecognized_keys') params.keys = issue.keys.join(', ');
+        if (issue.code === 'invalid_value') params.values = issue.values.map(String).join(', ');
         if (issue.code === 'custom' || issue.code === 'invalid_format') params.message = issue.message;
         return { path: [location, ...issue.path.map(String)].join('.'), issue: issue.code, params };
       }),

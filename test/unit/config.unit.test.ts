@@ -37,3 +37,22 @@ describe('configuration', () => {
     expect(parseDuration('soon')).toBeUndefined();
   });
 });
+
+describe('configuration values checked at start', () => {
+  it('rejects an unknown default currency', () => {
+    expect(() => loadConfig({ DEFAULT_CURRENCY: 'XYZ' })).toThrow(/DEFAULT_CURRENCY="XYZ"/);
+  });
+
+  it('rejects a shipping rate with more decimals than the currency', () => {
+    expect(() => loadConfig({ SHIPPING_FLAT_RATE: '4.901' })).toThrow(/SHIPPING_FLAT_RATE="4.901".*at most 2 decimals/);
+    expect(() => loadConfig({ SHIPPING_FLAT_RATE: '5.5', DEFAULT_CURRENCY: 'JPY' })).toThrow(/at most 0 decimals, as JPY/);
+  });
+
+  it('accepts a shipping rate that fits the currency', () => {
+    expect(loadConfig({ SHIPPING_FLAT_RATE: '4.500', DEFAULT_CURRENCY: 'KWD' }).SHIPPING_FLAT_RATE).toBe('4.500');
+  });
+
+  it('rejects a body limit that is not a size', () => {
+    expect(() => loadConfig({ BODY_LIMIT: 'huge' })).toThrow(/BODY_LIMIT="huge".*100kb/);
+  });
+});
