@@ -3,7 +3,7 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import { z } from 'zod';
 import { isPosition, type EventStore, type Position } from '../src/eventstore/port';
 import { orderStreamId } from '../src/pedido/events';
-import { emptyQuerySchema, orderParamsSchema, orderQuerySchema } from '../src/api/schemas';
+import { emptyQuerySchema, orderParamsSchema, orderQuerySchema, uuidSchema } from '../src/api/schemas';
 import type { SqlExecutor } from '../src/infrastructure/database';
 import { AppError, ValidationError } from '../src/infrastructure/errors';
 import { componentLogger, errorFields } from '../src/infrastructure/logger';
@@ -20,6 +20,8 @@ import {
 import { queryStatistics } from './statistics/queries';
 
 const log = componentLogger('queries');
+
+const paymentParamsSchema = z.strictObject({ id: uuidSchema, paymentId: uuidSchema });
 
 export interface QueryRouterDeps {
   /** Executor for the read-model tables (the service's database). */
@@ -234,6 +236,18 @@ async function getPayments(req: Request, res: Response, deps: QueryRouterDeps): 
   res.status(200).json(renderPayments(order));
 }
 
+/** GET /api/orders/:id/payments/:paymentId: the payment a 202 `Location` points to. */
+async function getPayment(req: Request, res: Response, deps: QueryRouterDeps): Promise<void> {
+  const { id: orderId, paymentId } = parse(paymentParamsSchema, req.params, 'params');
+  parse(emptyQuerySchema, req.query, 'query');
+  await awaitMinPosition(req, deps, ['orders']);
+  const order = await loadOrder(deps, orderId);
+  const payment = renderPayments(order).items.find((item) => item.paymentId === paymentId);
+  if (!payment) throw new AppError('PAYMENT_NOT_FOUND', 404, { orderId, paymentId });
+  res.set('ETag', `"${order.revision}"`);
+  res.status(200).json(payment);
+}
+
 async function getPaymentStatus(req: Request, res: Response, deps: QueryRouterDeps): Promise<void> {
   const orderId = parse(orderParamsSchema, req.params, 'params').id;
   parse(emptyQuerySchema, req.query, 'query');
@@ -255,5 +269,6 @@ export function createQueryRouter(deps: QueryRouterDeps): Router {
   router.get('/api/orders/:id', (req, res, next) => getOrder(req, res, next, deps));
   router.get('/api/orders/:id/payments', (req, res) => getPayments(req, res, deps));
   router.get('/api/orders/:id/payments/status', (req, res) => getPaymentStatus(req, res, deps));
+  router.get('/api/orders/:id/payments/:paymentId', (req, res) => getPayment(req, res, deps));
   return router;
 }

@@ -236,6 +236,10 @@ describe('payments and status changes', () => {
     const payment = await test.api().post(`/api/orders/${id}/payments`).send({ method: 'card' }).expect(202);
     expect(payment.body).toEqual(expect.objectContaining({ status: 'requested', method: 'card', amount: EUR('39.80') }));
     expect(payment.headers.location).toBe(`/api/orders/${id}/payments/${payment.body.paymentId}`);
+    const located = await test.api().get(payment.headers.location).expect(200);
+    expect(located.body).toEqual(expect.objectContaining({ paymentId: payment.body.paymentId, method: 'card', amount: EUR('39.80') }));
+    const missing = await test.api().get(`/api/orders/${id}/payments/5b0e9a5e-2f4c-4d8e-9c39-1f0f6f1f4a11`).expect(404);
+    expect(missing.body.code).toBe('PAYMENT_NOT_FOUND');
 
     await eventually(async () => (await test.api().get(`/api/orders/${id}`)).body.status === 'confirmed');
 
