@@ -21,7 +21,7 @@ import { queryStatistics } from './statistics/queries';
 
 const log = componentLogger('queries');
 
-const paymentParamsSchema = z.strictObject({ id: uuidSchema, paymentId: uuidSchema });
+export const paymentParamsSchema = z.strictObject({ id: uuidSchema, paymentId: uuidSchema });
 
 export interface QueryRouterDeps {
   /** Executor for the read-model tables (the service's database). */
@@ -44,7 +44,7 @@ const isoInstant = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
 const decimalAmount = z.string().regex(/^\d{1,15}(\.\d{1,4})?$/, 'a decimal amount such as 25.00');
 const booleanText = z.enum(['true', 'false']).transform((text) => text === 'true');
 
-const listQuerySchema = z.strictObject({
+export const listQuerySchema = z.strictObject({
   customerId: z.string().min(1).max(200).optional(),
   status: z
     .string()
@@ -68,7 +68,7 @@ const localOrInstant = z.union([
   z.iso.date(),
 ]);
 
-const statsQuerySchema = z.strictObject({
+export const statsQuerySchema = z.strictObject({
   from: localOrInstant,
   to: localOrInstant,
   groupBy: z.enum(['day', 'week', 'month']).default('day'),

@@ -11,6 +11,7 @@ import {
   z,
   type SchemaLimits,
 } from './schemas';
+import { listQuerySchema, paymentParamsSchema, statsQuerySchema } from '../../projections/router';
 
 const problem = (description: string): ResponseConfig => ({
   description,
@@ -44,6 +45,89 @@ const commonErrors: RouteConfig['responses'] = {
 };
 
 const jsonBody = (schema: z.ZodType, required = true) => ({ required, content: { 'application/json': { schema } } });
+
+const queryHeaders = z.object({
+  'X-Min-Event-Position': z
+    .string()
+    .optional()
+    .openapi({ description: 'Wait, bounded, until the read models reached this X-Event-Position of an earlier command; past the bound 503 READ_MODEL_NOT_READY with Retry-After' }),
+  'Accept-Language': z.string().optional().openapi({ description: 'Language of problem texts: Spanish by default, English when en is preferred', example: 'en' }),
+});
+
+const queryErrors: RouteConfig['responses'] = {
+  400: problem('VALIDATION_FAILED, EVENT_POSITION_INVALID and the codes named per endpoint'),
+  503: problem('READ_MODEL_NOT_READY, with Retry-After'),
+};
+
+const moneySchema = z.object({ amount: z.string(), currency: z.string() });
+const paymentStatusSchema = z.object({
+  status: z.enum(['unpaid', 'pending', 'partially_paid', 'paid', 'refunded']),
+  total: moneySchema,
+  paid: moneySchema,
+  due: moneySchema,
+});
+const stageSchema = z.object({ count: z.number().int(), invalid: z.number().int(), p50Hours: z.number().nullable(), p90Hours: z.number().nullable() });
+const statisticsSchema = z.object({
+  orders: z.number().int(),
+  byStatus: z.record(z.string(), z.number().int()),
+  grossSales: moneySchema,
+  averageOrderValue: moneySchema,
+  cancellationRate: z.number(),
+  paymentsByMethod: z.record(z.string(), moneySchema),
+  series: z.array(z.object({ period: z.string(), orders: z.number().int(), grossSales: moneySchema })),
+  stageDurations: z.object({
+    createdToConfirmed: stageSchema,
+    confirmedToShipped: stageSchema,
+    shippedToDelivered: stageSchema,
+    createdToDelivered: stageSchema,
+  }),
+});
+
+/** Adds the read-model routes (ObtenerHistorialDePedidos, ObtenerEstadísticasPedidos, payments) to the document. */
+function registerQueries(registry: OpenAPIRegistry): void {
+  const query = (route: RouteConfig): void =>
+    registry.registerPath({ ...route, request: { headers: queryHeaders, ...route.request }, responses: { ...queryErrors, ...route.responses } });
+  const json = (description: string, schema: z.ZodType): ResponseConfig => ({ description, content: { 'application/json': { schema } } });
+
+  query({
+    method: 'get',
+    path: '/api/orders',
+    summary: 'ObtenerHistorialDePedidos, ListarPedidosDeCliente: orders by filters, newest first, keyset pages',
+    request: { query: listQuerySchema },
+    responses: { 200: json('One page; pass nextCursor as cursor for the next one', z.object({ items: z.array(orderSchema), nextCursor: z.string().nullable() })) },
+  });
+  query({
+    method: 'get',
+    path: '/api/orders/stats',
+    summary: 'ObtenerEstadísticasPedidos: figures over the orders created (business time) in [from, to)',
+    request: { query: statsQuerySchema },
+    responses: {
+      200: json('The statistics', statisticsSchema),
+      400: problem('VALIDATION_FAILED, TIME_ZONE_INVALID, STATS_RANGE_INVALID, STATS_RANGE_TOO_LARGE'),
+    },
+  });
+  query({
+    method: 'get',
+    path: '/api/orders/{id}/payments',
+    summary: 'Payment history of the order, oldest first',
+    request: { params: orderParamsSchema },
+    responses: { 200: json('The payments', z.object({ items: z.array(paymentSchema) })), 404: problem('ORDER_NOT_FOUND') },
+  });
+  query({
+    method: 'get',
+    path: '/api/orders/{id}/payments/status',
+    summary: 'VerificarEstadoPago: payment status with total, paid and due',
+    request: { params: orderParamsSchema },
+    responses: { 200: json('The payment status', paymentStatusSchema), 404: problem('ORDER_NOT_FOUND') },
+  });
+  query({
+    method: 'get',
+    path: '/api/orders/{id}/payments/{paymentId}',
+    summary: 'One payment of the order',
+    request: { params: paymentParamsSchema },
+    responses: { 200: json('The payment', paymentSchema), 404: problem('ORDER_NOT_FOUND, PAYMENT_NOT_FOUND') },
+  });
+}
 
 /** Builds the OpenAPI 3.1 document from the same zod schemas that validate requests. */
 export function buildOpenApiDocument(limits: SchemaLimits, version: string): object {
@@ -130,6 +214,7 @@ export function buildOpenApiDocument(limits: SchemaLimits, version: string): obj
       422: problem('PAYMENT_REJECTED, PAYMENT_AMOUNT_EXCEEDS_DUE'),
     },
   });
+  registerQueries(registry);
   for (const path of ['/health/live', '/health/ready']) {
     registry.registerPath({
       method: 'get',
