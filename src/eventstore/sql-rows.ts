@@ -1,0 +1,100 @@
+import {
+  EventTooLargeError,
+  MAX_EVENT_BYTES,
+  encodePosition,
+  type EventMetadata,
+  type ExpectedRevision,
+  type NewEvent,
+  type RecordedEvent,
+} from './port';
+import { EXPECTED_ANY, EXPECTED_NO_STREAM, EXPECTED_STREAM_EXISTS } from './sql-migrations';
+
+/** Columns of `events` as `RecordedEvent` needs them; the xid8 comes back as text. */
+export const EVENT_COLUMNS =
+  'stream_id, revision, event_id, type, data, metadata, transaction_id::text AS transaction_id, seq, recorded_at';
+
+export interface EventRow {
+  stream_id: string;
+  revision: string | number | bigint;
+  event_id: string;
+  type: string;
+  data: unknown;
+  metadata: EventMetadata;
+  transaction_id: string;
+  seq: string | number | bigint;
+  recorded_at: Date | string;
+}
+
+export function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    id: row.event_id,
+    type: row.type,
+    streamId: row.stream_id,
+    revision: Number(row.revision),
+    position: encodePosition(BigInt(row.transaction_id), BigInt(row.seq)),
+    data: row.data,
+    metadata: row.metadata,
+    recordedAt: new Date(row.recorded_at).toISOString(),
+  };
+}
+
+/** Events serialized for `append_events`, one array per column. */
+export interface AppendBatch {
+  ids: string[];
+  types: string[];
+  data: string[];
+  metadata: string[];
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Checks and serializes the events of one append. Throws `EventTooLargeError`
+ * for an event whose data plus metadata exceed `MAX_EVENT_BYTES` in UTF-8,
+ * and `TypeError` for an empty batch, a missing type, or an id that is not a
+ * UUID or appears twice.
+ */
+export function serializeBatch(streamId: string, events: readonly NewEvent[]): AppendBatch {
+  if (events.length === 0) throw new TypeError(`Append to stream ${streamId} has no events`);
+  const batch: AppendBatch = { ids: [], types: [], data: [], metadata: [] };
+  const seen = new Set<string>();
+  for (const event of events) {
+    if (typeof event.id !== 'string' || !UUID.test(event.id)) {
+      throw new TypeError(`Event id ${JSON.stringify(event.id)} for stream ${streamId} is not a UUID`);
+    }
+    const id = event.id.toLowerCase();
+    if (seen.has(id)) throw new TypeError(`Event id ${id} appears twice in one append to stream ${streamId}`);
+    seen.add(id);
+    if (typeof event.type !== 'string' || event.type.length === 0) {
+      throw new TypeError(`Event ${id} for stream ${streamId} has no type`);
+    }
+
+    const data = JSON.stringify(event.data) ?? 'null';
+    const metadata = JSON.stringify(event.metadata) ?? 'null';
+    const bytes = Buffer.byteLength(data, 'utf8') + Buffer.byteLength(metadata, 'utf8');
+    if (bytes > MAX_EVENT_BYTES) throw new EventTooLargeError(streamId, event.type, bytes);
+
+    batch.ids.push(id);
+    batch.types.push(event.type);
+    batch.data.push(data);
+    batch.metadata.push(metadata);
+  }
+  return batch;
+}
+
+/** Encodes an expected state as the `p_expected` argument of `append_events`. */
+export function encodeExpected(expected: ExpectedRevision): number {
+  switch (expected) {
+    case 'no_stream':
+      return EXPECTED_NO_STREAM;
+    case 'any':
+      return EXPECTED_ANY;
+    case 'stream_exists':
+      return EXPECTED_STREAM_EXISTS;
+    default:
+      if (typeof expected !== 'number' || !Number.isSafeInteger(expected) || expected < 0) {
+        throw new TypeError(`Expected revision ${String(expected)} is invalid: use a revision >= 0, 'no_stream', 'any' or 'stream_exists'`);
+      }
+      return expected;
+  }
+}
