@@ -72,6 +72,7 @@ class PostgresDatabase implements SqlDatabase {
 
   async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    const stopWatching = watchCheckedOutClient(client);
     try {
       await client.query('BEGIN');
       const result = await work(wrapClient(client));
@@ -81,12 +82,14 @@ class PostgresDatabase implements SqlDatabase {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
+      stopWatching();
       client.release();
     }
   }
 
   async withSession<T>(work: (session: SqlExecutor) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    const stopWatching = watchCheckedOutClient(client);
     let broken = false;
     try {
       return await work(wrapClient(client));
@@ -94,6 +97,7 @@ class PostgresDatabase implements SqlDatabase {
       broken = true;
       throw error;
     } finally {
+      stopWatching();
       // A session that failed may still hold advisory locks: destroy it rather than reuse it.
       client.release(broken);
     }
@@ -128,6 +132,17 @@ class PostgresDatabase implements SqlDatabase {
     this.listenClient = undefined;
     await this.pool.end();
   }
+}
+
+/**
+ * Logs an error event of a checked-out connection (the server ended the
+ * session, say). Without a listener Node would throw it and end the process;
+ * the pending or next query on that connection fails and reports it.
+ */
+function watchCheckedOutClient(client: PoolClient): () => void {
+  const onError = (error: Error) => log.warn('PostgreSQL connection in use failed', { error: error.message });
+  client.on('error', onError);
+  return () => client.off('error', onError);
 }
 
 function wrapClient(client: PoolClient): SqlExecutor {

@@ -61,3 +61,24 @@ export function amqpCode(error: unknown): number | undefined {
   const code = (error as { code?: unknown } | undefined)?.code;
   return typeof code === 'number' ? code : undefined;
 }
+
+/**
+ * Closes a connection, resolving also when the socket dies instead of
+ * answering the close handshake (amqplib's `close()` then never settles),
+ * and after `timeoutMs` at the latest.
+ */
+export async function closeQuietly(connection: ChannelModel, timeoutMs = 2000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  let onClose: (() => void) | undefined;
+  const closedOrTimedOut = new Promise<void>((resolve) => {
+    onClose = resolve;
+    connection.once('close', onClose);
+    timer = setTimeout(resolve, timeoutMs);
+  });
+  try {
+    await Promise.race([connection.close().catch(() => undefined), closedOrTimedOut]);
+  } finally {
+    clearTimeout(timer);
+    if (onClose) connection.off('close', onClose);
+  }
+}

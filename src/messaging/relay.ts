@@ -3,7 +3,7 @@ import type { EventStore, Position, RecordedEvent } from '../eventstore/port';
 import type { SqlDatabase, SqlExecutor } from '../infrastructure/database';
 import type { BackgroundWorker, HealthCheck, HealthStatus } from '../infrastructure/health';
 import { componentLogger, errorFields } from '../infrastructure/logger';
-import { type Backoff, amqpCode, backoffDelay, connectBroker, defaultBackoff, describeBroker, sleep } from './broker';
+import { type Backoff, amqpCode, closeQuietly, backoffDelay, connectBroker, defaultBackoff, describeBroker, sleep } from './broker';
 import { DEFAULT_EVENTS_EXCHANGE, type OrderFold, type OutgoingMessage, PublishedEventMapper } from './contracts';
 import { relayMetrics } from './relay-metrics';
 
@@ -315,6 +315,10 @@ export class RelayWorker<S = unknown> implements BackgroundWorker {
     for (; published < messages.length && !failure; published += 1) {
       const index = published;
       const message = messages[index];
+      if (this.channel !== channel) {
+        failure ??= new RelayFailure('broker', 'channel closed while publishing');
+        break;
+      }
       const hasRoom = channel.publish(this.exchange, message.routingKey, message.content, message.options, (error) => settle(index, error));
       if (!hasRoom && (await raceTimeout(waitForDrain(channel), this.confirmTimeoutMs, this.abort.signal))) {
         failure ??= timeoutFailure();
@@ -402,7 +406,7 @@ export class RelayWorker<S = unknown> implements BackgroundWorker {
     this.connection = undefined;
     this.channel = undefined;
     this.blockedReason = undefined;
-    if (connection) await connection.close().catch(() => undefined);
+    if (connection) await closeQuietly(connection);
   }
 }
 
