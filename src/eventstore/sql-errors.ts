@@ -27,16 +27,20 @@ const unavailableMessages = [
   /PGlite is closed/i,
 ];
 
-/** PostgreSQL serialization failure: the append must be retried in a new transaction. */
-export function isSerializationFailure(error: unknown): boolean {
-  return sqlState(error) === '40001';
+/** A unique violation on (stream_id, revision): a concurrent append claimed the revision first. */
+export function isRevisionTaken(error: unknown): boolean {
+  return isUniqueViolationOf(error, 'events_pkey');
 }
 
 /** A unique violation on the event id: a concurrent append stored the same event first. */
 export function isDuplicateEventId(error: unknown): boolean {
+  return isUniqueViolationOf(error, 'events_event_id_key');
+}
+
+function isUniqueViolationOf(error: unknown, constraintName: string): boolean {
   if (sqlState(error) !== '23505') return false;
   const constraint = (error as { constraint?: unknown }).constraint;
-  return constraint === 'events_event_id_key' || (error as Error).message.includes('events_event_id_key');
+  return constraint === constraintName || (error as Error).message.includes(constraintName);
 }
 
 export function isUnavailable(error: unknown): boolean {

@@ -1,12 +1,10 @@
-import type { SqlDatabase, SqlExecutor } from '../infrastructure/database';
+import type { SqlDatabase } from '../infrastructure/database';
 import { componentLogger, errorFields } from '../infrastructure/logger';
 import { recordAppend, trackVisibilityWait, type AppendOutcome, type VisibilityWaitSource } from './metrics';
 import {
   EventTooLargeError,
   EventStoreUnavailableError,
   WrongExpectedRevisionError,
-  decodePosition,
-  encodePosition,
   type AppendOptions,
   type AppendResult,
   type EventStore,
@@ -14,8 +12,10 @@ import {
   type Position,
   type RecordedEvent,
 } from './port';
-import { isDuplicateEventId, isSerializationFailure, toStoreError } from './sql-errors';
-import { EVENTS_NOTIFY_CHANNEL } from './sql-migrations';
+import { insertBatch, resolveRejectedAppend } from './sql-append';
+import { readGlobalLog, readHeadPosition, readHeldBackState, readLogState } from './sql-global-log';
+import { isDuplicateEventId, isRevisionTaken, toStoreError } from './sql-errors';
+import { EVENTS_NOTIFY_CHANNEL, EXPECTED_ANY, EXPECTED_STREAM_EXISTS } from './sql-migrations';
 import { EVENT_COLUMNS, encodeExpected, serializeBatch, toRecordedEvent, type AppendBatch, type EventRow } from './sql-rows';
 import { WakeupSignal } from './wakeup-signal';
 
@@ -30,19 +30,11 @@ export interface SqlEventStoreOptions {
   maxHeldBackCheckMs?: number;
 }
 
-// An append retried this many times in a row on a transient race gives up with the last error.
-const MAX_APPEND_ATTEMPTS = 5;
+// An 'any' or 'stream_exists' append that keeps losing races for the next revision gives up after this many attempts.
+const MAX_APPEND_ATTEMPTS = 8;
 
-// Global-log queries read only below the xmin of their snapshot: every
-// transaction with a lower id has ended, so no event can still appear there.
-const VISIBLE = 'transaction_id < (SELECT pg_snapshot_xmin(pg_current_snapshot()))';
-
-interface AppendRow {
-  outcome: 'appended' | 'duplicate' | 'conflict';
-  stream_revision: string | number;
-  last_transaction_id: string | null;
-  last_seq: string | number | null;
-}
+/** Thrown inside an append's transaction when the stream was not in the expected state, to roll it back. */
+class NothingInserted extends Error {}
 
 interface AppendAttempt {
   outcome: 'appended' | 'duplicate';
@@ -64,7 +56,7 @@ export class SqlEventStore implements EventStore, VisibilityWaitSource {
   private readonly untrackMetrics: () => void;
   private notifyTimer: NodeJS.Timeout | undefined;
   private listening: Promise<(() => Promise<void>) | undefined> | undefined;
-  private heldBackSince: { xmin: string; since: number } | undefined;
+  private heldBackSince: { barrier: string; since: number } | undefined;
   private closed = false;
 
   constructor(
@@ -101,6 +93,7 @@ export class SqlEventStore implements EventStore, VisibilityWaitSource {
       this.db.query<EventRow>(
         `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND revision >= $2 ORDER BY revision LIMIT $3`,
         [streamId, options.fromRevision ?? 0, options.maxCount ?? null],
+        { name: 'eventstore_read_stream' },
       ),
     );
     return rows.rows.map(toRecordedEvent);
@@ -111,33 +104,18 @@ export class SqlEventStore implements EventStore, VisibilityWaitSource {
       this.db.query<EventRow>(
         `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 ORDER BY revision DESC LIMIT $2`,
         [streamId, count],
+        { name: 'eventstore_read_stream_tail' },
       ),
     );
     return rows.rows.map(toRecordedEvent).reverse();
   }
 
   async readAll(after: Position | null, limit: number): Promise<RecordedEvent[]> {
-    const [afterXid, afterSeq] = positionParams(after);
-    const rows = await this.run('readAll', () =>
-      this.db.query<EventRow>(
-        `SELECT ${EVENT_COLUMNS} FROM events
-          WHERE (transaction_id, seq) > ($1::xid8, $2::bigint) AND ${VISIBLE}
-          ORDER BY transaction_id, seq LIMIT $3`,
-        [afterXid, afterSeq, limit],
-      ),
-    );
-    return rows.rows.map(toRecordedEvent);
+    return this.run('readAll', () => readGlobalLog(this.db, after, limit));
   }
 
   async headPosition(): Promise<Position | null> {
-    const rows = await this.run('headPosition', () =>
-      this.db.query<{ transaction_id: string; seq: string | number }>(
-        `SELECT transaction_id::text AS transaction_id, seq FROM events WHERE ${VISIBLE}
-          ORDER BY transaction_id DESC, seq DESC LIMIT 1`,
-      ),
-    );
-    const head = rows.rows[0];
-    return head ? encodePosition(BigInt(head.transaction_id), BigInt(head.seq)) : null;
+    return this.run('headPosition', () => readHeadPosition(this.db));
   }
 
   async waitForEvents(after: Position | null, timeoutMs: number, signal?: AbortSignal): Promise<void> {
@@ -148,7 +126,7 @@ export class SqlEventStore implements EventStore, VisibilityWaitSource {
       const generation = this.wakeups.generation;
       let state: { readable: boolean; heldBack: boolean };
       try {
-        state = await this.logStateAfter(after);
+        state = await readLogState(this.db, after);
       } catch (error) {
         // Let the caller's next read report the failure instead of waiting out the whole timeout here.
         log.warn('event store check failed while waiting for events', errorFields(error));
@@ -182,82 +160,70 @@ export class SqlEventStore implements EventStore, VisibilityWaitSource {
 
   /** Seconds the oldest open transaction has been holding committed events back from readers, or 0. */
   async pendingTransactionAgeSeconds(): Promise<number> {
-    const rows = await this.db.query<{ xmin: string; held_back: boolean; age_seconds: number | null }>(
-      `WITH barrier AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
-       SELECT b.xmin::text AS xmin,
-              EXISTS (SELECT 1 FROM events e WHERE e.transaction_id >= b.xmin) AS held_back,
-              (SELECT extract(epoch FROM clock_timestamp() - min(a.xact_start))::float8
-                 FROM pg_stat_activity a
-                WHERE a.backend_xid = (b.xmin::text::numeric % 4294967296)::text::xid) AS age_seconds
-         FROM barrier b`,
-    );
-    const row = rows.rows[0];
-    if (!row?.held_back) {
+    const state = await readHeldBackState(this.db);
+    if (!state.heldBack) {
       this.heldBackSince = undefined;
       return 0;
     }
-    if (row.age_seconds !== null) return Math.max(0, Number(row.age_seconds));
+    if (state.ageSeconds !== null) return Math.max(0, state.ageSeconds);
     // The blocking backend is not visible (a prepared transaction, or no permission): count from when this store first saw it.
-    if (this.heldBackSince?.xmin !== row.xmin) this.heldBackSince = { xmin: row.xmin, since: Date.now() };
+    if (this.heldBackSince?.barrier !== state.barrier) this.heldBackSince = { barrier: state.barrier, since: Date.now() };
     return (Date.now() - this.heldBackSince.since) / 1_000;
   }
 
+  /**
+   * Runs the append, in a transaction with `withinTransaction` when given.
+   * A batch the statement rejects is explained afterwards (duplicate or
+   * conflict). Two appends that race for the same revision meet at the
+   * primary key: the later one waits for the first to end and then fails, and
+   * is retried when its expected state ('any', 'stream_exists') allows it.
+   */
   private async appendWithRetries(
     streamId: string,
     batch: AppendBatch,
     expected: number,
     options: AppendOptions,
   ): Promise<AppendAttempt> {
+    const mayRetryRace = expected === EXPECTED_ANY || expected === EXPECTED_STREAM_EXISTS;
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.appendOnce(streamId, batch, expected, options);
+        const result = await this.insertOnce(streamId, batch, expected, options);
+        if (result) return { outcome: 'appended', result };
       } catch (error) {
-        const transient = isSerializationFailure(error) || isDuplicateEventId(error);
-        if (!transient || attempt >= MAX_APPEND_ATTEMPTS) throw error;
-        log.debug('append retried after a concurrent append', { streamId, attempt, ...errorFields(error) });
+        const lostRace = isRevisionTaken(error);
+        if (!lostRace && !isDuplicateEventId(error)) throw error;
+        if (lostRace && mayRetryRace && attempt < MAX_APPEND_ATTEMPTS) {
+          log.debug('append retried after a concurrent append', { streamId, attempt });
+          await delay(Math.random() * 5 * attempt);
+          continue;
+        }
       }
+      const result = await resolveRejectedAppend(this.db, streamId, batch, expected, options.expectedRevision);
+      return { outcome: 'duplicate', result };
     }
   }
 
-  private async appendOnce(
+  /** One attempt; resolves to undefined when the stream was not in the expected state and nothing was written. */
+  private async insertOnce(
     streamId: string,
     batch: AppendBatch,
     expected: number,
     options: AppendOptions,
-  ): Promise<AppendAttempt> {
+  ): Promise<AppendResult | undefined> {
     const withinTransaction = options.withinTransaction;
-    if (!withinTransaction) return this.callAppendEvents(this.db, streamId, batch, expected, options);
+    if (!withinTransaction) return insertBatch(this.db, streamId, batch, expected);
 
-    return this.db.transaction(async (tx) => {
-      const attempt = await this.callAppendEvents(tx, streamId, batch, expected, options);
-      // A duplicate's writes committed with the original append.
-      if (attempt.outcome === 'appended') await withinTransaction(tx, attempt.result);
-      return attempt;
-    });
-  }
-
-  private async callAppendEvents(
-    executor: SqlExecutor,
-    streamId: string,
-    batch: AppendBatch,
-    expected: number,
-    options: AppendOptions,
-  ): Promise<AppendAttempt> {
-    const result = await executor.query<AppendRow>(
-      `SELECT outcome, stream_revision, last_transaction_id::text AS last_transaction_id, last_seq
-         FROM append_events($1, $2, $3::uuid[], $4::text[], $5::json[], $6::json[])`,
-      [streamId, expected, batch.ids, batch.types, batch.data, batch.metadata],
-    );
-    const row = result.rows[0];
-    if (!row) throw new Error(`append_events returned no row for stream ${streamId}`);
-    const revision = Number(row.stream_revision);
-    if (row.outcome === 'conflict') {
-      throw new WrongExpectedRevisionError(streamId, options.expectedRevision, revision < 0 ? 'no_stream' : revision);
+    try {
+      return await this.db.transaction(async (tx) => {
+        const result = await insertBatch(tx, streamId, batch, expected);
+        if (!result) throw new NothingInserted();
+        await withinTransaction(tx, result);
+        return result;
+      });
+    } catch (error) {
+      if (error instanceof NothingInserted) return undefined;
+      throw error;
     }
-    return {
-      outcome: row.outcome,
-      result: { nextRevision: revision, position: encodePosition(BigInt(row.last_transaction_id!), BigInt(row.last_seq!)) },
-    };
   }
 
   /** Wakes this process's waiters now and, a moment later, other instances through NOTIFY. */
@@ -283,20 +249,6 @@ export class SqlEventStore implements EventStore, VisibilityWaitSource {
     });
   }
 
-  private async logStateAfter(after: Position | null): Promise<{ readable: boolean; heldBack: boolean }> {
-    const [afterXid, afterSeq] = positionParams(after);
-    const rows = await this.db.query<{ readable: boolean; held_back: boolean }>(
-      `WITH barrier AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
-       SELECT EXISTS (SELECT 1 FROM events e WHERE (e.transaction_id, e.seq) > ($1::xid8, $2::bigint)
-                        AND e.transaction_id < (SELECT xmin FROM barrier)) AS readable,
-              EXISTS (SELECT 1 FROM events e WHERE (e.transaction_id, e.seq) > ($1::xid8, $2::bigint)
-                        AND e.transaction_id >= (SELECT xmin FROM barrier)) AS held_back`,
-      [afterXid, afterSeq],
-    );
-    const row = rows.rows[0];
-    return { readable: row?.readable === true, heldBack: row?.held_back === true };
-  }
-
   private async run<T>(operation: string, work: () => Promise<T>): Promise<T> {
     try {
       return await work();
@@ -310,11 +262,8 @@ export function createSqlEventStore(db: SqlDatabase, options?: SqlEventStoreOpti
   return new SqlEventStore(db, options);
 }
 
-/** (transaction id, sequence) of a position as query parameters; null means before the first event. */
-function positionParams(after: Position | null): [string, string] {
-  if (after === null) return ['0', '0'];
-  const { high, low } = decodePosition(after);
-  return [high.toString(), low.toString()];
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function appendFailureOutcome(error: unknown): AppendOutcome {

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { Pool, type PoolClient } from 'pg';
+import { Pool, type PoolClient, type QueryConfig } from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
 import { componentLogger } from './logger';
 
@@ -10,9 +10,18 @@ export interface QueryResult<R> {
   rowCount: number;
 }
 
+export interface QueryOptions {
+  /**
+   * Prepares the statement once per PostgreSQL connection under this name,
+   * which saves parsing and planning on hot queries. The same name must
+   * always go with the same SQL. PGlite ignores it.
+   */
+  name?: string;
+}
+
 /** Something that runs SQL: the database itself, one transaction, or one pinned session. */
 export interface SqlExecutor {
-  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<R>>;
 }
 
 export type DatabaseKind = 'postgres' | 'pglite';
@@ -61,8 +70,8 @@ class PostgresDatabase implements SqlDatabase {
     pool.on('error', (error) => log.error('idle PostgreSQL connection failed', { error: error.message }));
   }
 
-  async query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
-    const result = await this.pool.query(sql, params as unknown[] | undefined);
+  async query<R>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<R>> {
+    const result = await this.pool.query(queryConfig(sql, params, options));
     return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
   }
 
@@ -147,11 +156,15 @@ function watchCheckedOutClient(client: PoolClient): () => void {
 
 function wrapClient(client: PoolClient): SqlExecutor {
   return {
-    async query<R>(sql: string, params?: readonly unknown[]) {
-      const result = await client.query(sql, params as unknown[] | undefined);
+    async query<R>(sql: string, params?: readonly unknown[], options?: QueryOptions) {
+      const result = await client.query(queryConfig(sql, params, options));
       return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
     },
   };
+}
+
+function queryConfig(sql: string, params: readonly unknown[] | undefined, options: QueryOptions | undefined): QueryConfig {
+  return { text: sql, values: params as unknown[] | undefined, ...(options?.name ? { name: options.name } : {}) };
 }
 
 export function quoteIdentifier(name: string): string {
