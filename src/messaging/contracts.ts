@@ -54,7 +54,12 @@ export interface OrderFold<S> {
   initialState: S;
   evolve(state: S, event: PedidoEvent): S;
   snapshot(state: S, revision: number): OrderSnapshot;
+  /** The cheap part of the snapshot, for events whose payload carries no lines or totals. */
+  summary(state: S): Pick<OrderSnapshot, 'customerId' | 'status'>;
 }
+
+/** Published types whose `data` needs only the order's customer and status from its state. */
+const summaryOnlyFacts = new Set<PedidoEventType>(['PedidoConfirmado', 'PedidoCancelado', 'PedidoEnviado', 'PedidoEntregado']);
 
 export interface PublishedEvent {
   eventId: string;
@@ -94,13 +99,18 @@ function pricing(snapshot: OrderSnapshot) {
  * right after it. For `PedidoCreado`, `snapshot` is the state after the
  * whole creating command (its lines, discount and shipping).
  */
-export function publishedDataOf(event: PedidoEvent, snapshot: OrderSnapshot): { type: PublishedEventType; data: Record<string, unknown> } {
+export function publishedDataOf(
+  event: PedidoEvent,
+  snapshot: OrderSnapshot | Pick<OrderSnapshot, 'customerId' | 'status'>,
+): { type: PublishedEventType; data: Record<string, unknown> } {
   const common = { customerId: snapshot.customerId, status: snapshot.status };
+  // Only the summary-only types (see summaryOnlyFacts) are given a partial snapshot.
+  const full = snapshot as OrderSnapshot;
   switch (event.type) {
     case 'PedidoCreado':
       return {
         type: 'PedidoCreado',
-        data: { ...common, currency: event.data.currency, ...pricing(snapshot), paid: snapshot.paid, due: snapshot.due, createdAt: event.data.createdAt },
+        data: { ...common, currency: event.data.currency, ...pricing(full), paid: full.paid, due: full.due, createdAt: event.data.createdAt },
       };
     case 'PedidoConfirmado':
       return { type: 'PedidoConfirmado', data: { ...common, orderNumber: event.data.orderNumber, total: event.data.total, confirmedAt: event.data.confirmedAt } };
@@ -118,9 +128,9 @@ export function publishedDataOf(event: PedidoEvent, snapshot: OrderSnapshot): { 
           amount: event.data.amount,
           method: event.data.method,
           receivedAt: event.data.receivedAt,
-          total: snapshot.total,
-          paid: snapshot.paid,
-          due: snapshot.due,
+          total: full.total,
+          paid: full.paid,
+          due: full.due,
         },
       };
     case 'PedidoEnviado':
@@ -133,7 +143,7 @@ export function publishedDataOf(event: PedidoEvent, snapshot: OrderSnapshot): { 
     default:
       return {
         type: 'PedidoActualizado',
-        data: { change: event.type, ...common, ...pricing(snapshot), paid: snapshot.paid, due: snapshot.due, details: event.data },
+        data: { change: event.type, ...common, ...pricing(full), paid: full.paid, due: full.due, details: event.data },
       };
   }
 }
@@ -200,7 +210,10 @@ export class PublishedEventMapper<S> {
         event.type === 'PedidoCreado'
           ? await this.stateAfterCreation(after, recorded, batch, index)
           : { state: after, revision: recorded.revision };
-      const { type, data } = publishedDataOf(event, this.fold.snapshot(described.state, described.revision));
+      const snapshot = summaryOnlyFacts.has(event.type)
+        ? this.fold.summary(described.state)
+        : this.fold.snapshot(described.state, described.revision);
+      const { type, data } = publishedDataOf(event, snapshot);
       const published: PublishedEvent = {
         eventId: recorded.id,
         type,

@@ -5,6 +5,9 @@ import type { OrderFold, OrderSnapshot } from './contracts';
 export const pedidoFold: OrderFold<PedidoState> = {
   initialState: initialPedidoState,
   evolve,
+  summary(state: PedidoState) {
+    return { customerId: state.customerId, status: state.status ?? 'pending' };
+  },
   snapshot(state: PedidoState, revision: number): OrderSnapshot {
     const view = toOrderView(state, revision);
     return {

@@ -45,6 +45,12 @@ type RelayState =
   | { kind: 'active' }
   | { kind: 'failing'; since: string; reason: string };
 
+interface PreparedBatch {
+  events: RecordedEvent[];
+  messages: OutgoingMessage[];
+  failure?: Error;
+}
+
 interface BatchOutcome {
   /** Messages confirmed from the start of the batch without a gap. */
   confirmedPrefix: number;
@@ -53,7 +59,7 @@ interface BatchOutcome {
 
 class RelayFailure extends Error {
   constructor(
-    readonly reason: 'broker' | 'blocked' | 'confirm' | 'mapping' | 'interrupted',
+    readonly reason: 'broker' | 'blocked' | 'confirm' | 'mapping' | 'database' | 'interrupted',
     message: string,
     override readonly cause?: unknown,
   ) {
@@ -187,6 +193,8 @@ export class RelayWorker<S = unknown> implements BackgroundWorker {
       return;
     }
 
+    // A checkpoint lost in a crash only means republishing (at least once), so its commits need not wait for the WAL flush.
+    await session.query('SET synchronous_commit = off');
     log.info('relay holds the lease and starts publishing', { exchange: this.exchange });
     relayMetrics.active.set(1);
     this.state = { kind: 'active' };
@@ -211,65 +219,72 @@ export class RelayWorker<S = unknown> implements BackgroundWorker {
     await ensureCheckpointRow(session, this.checkpointName);
     let checkpoint = await readCheckpoint(session, this.checkpointName);
     let attempt = 0;
+    let readAhead: Promise<PreparedBatch> | undefined;
 
-    while (!this.stopped) {
-      // 1. Confirm the lease session still answers, so a relay cut off from the database stops publishing.
-      await session.query('SELECT 1');
+    try {
+      while (!this.stopped) {
+        // 1. Confirm the lease session still answers, so a relay cut off from the database stops publishing.
+        await session.query('SELECT 1');
 
-      // 2. Read the next batch after the checkpoint, or wait for new events.
-      const batch = await this.readBatch(checkpoint);
-      if (batch === undefined) {
-        attempt += 1;
-        await sleep(backoffDelay(this.backoff, attempt), this.abort.signal);
-        continue;
+        // 2. Take the batch read during the previous confirm wait, or read the batch after the checkpoint.
+        const prepared = await (readAhead ?? this.prepareBatch(checkpoint));
+        readAhead = undefined;
+        if (prepared.events.length === 0 && !prepared.failure) {
+          await this.options.store.waitForEvents(checkpoint, this.idleWaitMs, this.abort.signal);
+          continue;
+        }
+
+        // 3. Publish the batch; while the broker confirms it, read and map the next one of a backlog.
+        let outcome: BatchOutcome = { confirmedPrefix: 0, failure: prepared.failure };
+        if (!prepared.failure) {
+          const publishing = this.publishBatch(prepared.messages);
+          if (prepared.events.length === this.batchSize) readAhead = this.prepareBatch(prepared.events[prepared.events.length - 1].position);
+          outcome = await publishing;
+        }
+
+        // 4. Move the checkpoint past what the broker confirmed, and nothing further.
+        const confirmedUpTo = lastConfirmedPosition(prepared, outcome);
+        if (confirmedUpTo !== undefined && confirmedUpTo !== checkpoint) {
+          await saveCheckpoint(session, this.checkpointName, confirmedUpTo);
+          checkpoint = confirmedUpTo;
+        }
+
+        // 5. On failure: drop the read-ahead, log, count, back off, and publish again from the checkpoint.
+        if (outcome.failure) {
+          await readAhead;
+          readAhead = undefined;
+          this.mapper.reset();
+          attempt += 1;
+          await this.recordFailure(outcome.failure, attempt);
+          continue;
+        }
+        if (attempt > 0) log.info('relay recovered and publishes again', { failedAttempts: attempt });
+        attempt = 0;
+        this.state = { kind: 'active' };
       }
-      if (batch.length === 0) {
-        await this.options.store.waitForEvents(checkpoint, this.idleWaitMs, this.abort.signal);
-        continue;
-      }
-
-      // 3. Map, publish, and wait for the broker to confirm the whole batch.
-      const outcome = await this.publishBatch(batch);
-
-      // 4. Move the checkpoint past what the broker confirmed, and nothing further.
-      const confirmedUpTo = lastConfirmedPosition(batch, outcome);
-      if (confirmedUpTo !== undefined && confirmedUpTo !== checkpoint) {
-        await saveCheckpoint(session, this.checkpointName, confirmedUpTo);
-        checkpoint = confirmedUpTo;
-      }
-
-      // 5. On failure: log, count, back off, and publish again from the checkpoint.
-      if (outcome.failure) {
-        attempt += 1;
-        this.mapper.reset();
-        await this.recordFailure(outcome.failure, attempt);
-        continue;
-      }
-      if (attempt > 0) log.info('relay recovered and publishes again', { failedAttempts: attempt });
-      attempt = 0;
-      this.state = { kind: 'active' };
+    } finally {
+      await readAhead;
     }
   }
 
-  private async readBatch(checkpoint: Position | null): Promise<RecordedEvent[] | undefined> {
+  /** Reads the batch after `after` and maps it; a failure is returned, not thrown, so it goes through the retry path. */
+  private async prepareBatch(after: Position | null): Promise<PreparedBatch> {
+    let events: RecordedEvent[];
     try {
-      return await this.options.store.readAll(checkpoint, this.batchSize);
+      events = await this.options.store.readAll(after, this.batchSize);
     } catch (error) {
-      relayMetrics.failures.inc({ reason: 'database' });
-      this.markFailing(`reading the event log: ${(error as Error).message}`);
-      log.error('relay could not read the event log; retrying', errorFields(error));
-      return undefined;
+      return { events: [], messages: [], failure: new RelayFailure('database', `reading the event log failed: ${describeError(error)}`, error) };
+    }
+    try {
+      return { events, messages: await this.mapper.map(events) };
+    } catch (error) {
+      return { events, messages: [], failure: new RelayFailure('mapping', `mapping an event failed: ${describeError(error)}`, error) };
     }
   }
 
-  private async publishBatch(batch: readonly RecordedEvent[]): Promise<BatchOutcome & { messages: OutgoingMessage[] }> {
-    let messages: OutgoingMessage[];
-    try {
-      messages = await this.mapper.map(batch);
-    } catch (error) {
-      return { confirmedPrefix: 0, messages: [], failure: new RelayFailure('mapping', `mapping an event failed: ${describeError(error)}`, error) };
-    }
-    if (messages.length === 0) return { confirmedPrefix: 0, messages };
+  /** Publishes on the confirm channel (opened when needed) and runs the test hook after a full confirm. */
+  private async publishBatch(messages: readonly OutgoingMessage[]): Promise<BatchOutcome> {
+    if (messages.length === 0) return { confirmedPrefix: 0 };
 
     let outcome: BatchOutcome;
     try {
@@ -284,10 +299,10 @@ export class RelayWorker<S = unknown> implements BackgroundWorker {
       try {
         await this.options.afterConfirm(messages);
       } catch (error) {
-        return { confirmedPrefix: 0, messages, failure: new RelayFailure('interrupted', `interrupted after confirm: ${describeError(error)}`, error) };
+        return { confirmedPrefix: 0, failure: new RelayFailure('interrupted', `interrupted after confirm: ${describeError(error)}`, error) };
       }
     }
-    return { ...outcome, messages };
+    return outcome;
   }
 
   /** Publishes every message, then waits once for all confirms; never one round trip per message. */
@@ -430,10 +445,10 @@ async function saveCheckpoint(db: SqlExecutor, name: string, position: Position)
  * message was confirmed (events of other streams publish nothing), else the
  * event of the last message in the confirmed prefix.
  */
-function lastConfirmedPosition(batch: readonly RecordedEvent[], outcome: BatchOutcome & { messages: OutgoingMessage[] }): Position | undefined {
-  if (!outcome.failure) return batch[batch.length - 1].position;
+function lastConfirmedPosition(prepared: PreparedBatch, outcome: BatchOutcome): Position | undefined {
+  if (!outcome.failure) return prepared.events[prepared.events.length - 1].position;
   if (outcome.confirmedPrefix === 0) return undefined;
-  return outcome.messages[outcome.confirmedPrefix - 1].position;
+  return prepared.messages[outcome.confirmedPrefix - 1].position;
 }
 
 // ---- small helpers ----------------------------------------------------------
