@@ -62,7 +62,9 @@ export async function run(): Promise<void> {
     await waitForLog(store, appended);
 
     // 2. The floor: the relay's own message bodies, published by plain amqplib with batched confirms.
+    const mapStartedAt = performance.now();
     const messages = await mapWholeLog(store, batchSize);
+    const readAndMapSeconds = (performance.now() - mapStartedAt) / 1000;
     const floor = await publishFloor(broker.url, `bench.floor.${suffix}`, messages, batchSize);
 
     // 3. The relay from an empty checkpoint until it reaches the head of the log.
@@ -90,6 +92,8 @@ export async function run(): Promise<void> {
         batchSize,
         relaySeconds: round1(relaySeconds),
         floorSeconds: round1(floor),
+        // Reading and mapping the whole log without publishing: the relay's own CPU cost next to the broker's.
+        readAndMapSeconds: round1(readAndMapSeconds),
         vhost: broker.vhost,
       }),
     );
@@ -107,7 +111,7 @@ interface BrokerScope {
   drop(): void;
 }
 
-/** A vhost of its own through rabbitmqctl when possible, else the default vhost. */
+/** Creates a vhost of its own through rabbitmqctl when possible, else uses the default vhost. */
 function openBrokerScope(suffix: string): BrokerScope {
   if (process.env.BENCH_RABBITMQ_URL) return { url: process.env.BENCH_RABBITMQ_URL, vhost: '(from BENCH_RABBITMQ_URL)', drop: () => undefined };
   const vhost = `ordersvc_bench_${suffix}`;
@@ -124,7 +128,7 @@ function openBrokerScope(suffix: string): BrokerScope {
   }
 }
 
-/** One order's life as the command path would store it: about ten events. */
+/** Builds one order's life as the command path would store it: about ten events. */
 function orderEvents(orderId: string, now: string): PedidoEvent[] {
   const money = (amount: string) => ({ amount, currency: 'EUR' });
   const paymentId = randomUUID();
@@ -177,7 +181,7 @@ async function appendBacklog(store: SqlEventStore, eventCount: number): Promise<
   return appended;
 }
 
-/** The log holds events back while older transactions on the server are open; wait until it shows them all. */
+/** Waits until the global log shows every appended event, because the store delays events while older transactions on the server are open. */
 async function waitForLog(store: SqlEventStore, expected: number): Promise<void> {
   for (;;) {
     let count = 0;

@@ -63,8 +63,8 @@ export function amqpCode(error: unknown): number | undefined {
 }
 
 /**
- * Closes a connection, resolving also when the socket dies instead of
- * answering the close handshake (amqplib's `close()` then never settles),
+ * Closes a connection, resolving also when the socket dies before
+ * completing the close handshake (amqplib's `close()` then never settles),
  * and after `timeoutMs` at the latest.
  */
 export async function closeQuietly(connection: ChannelModel, timeoutMs = 2000): Promise<void> {

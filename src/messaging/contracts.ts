@@ -35,7 +35,7 @@ export interface PublishedLine {
   lineTotal: MoneyData;
 }
 
-/** What the payloads need from the order's state after an event: a subset of the REST order view. */
+/** Order state after an event, as the payloads use it: a subset of the REST order view. */
 export interface OrderSnapshot {
   customerId: string;
   currency: string;

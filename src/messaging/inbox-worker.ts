@@ -44,7 +44,7 @@ const inboxParked = new Counter({
 
 export interface InboxWorkerOptions {
   processor: { process(message: InboundMessage): Promise<InboxOutcome> };
-  /** No URL: the consumer stays idle and says so once. */
+  /** No URL: the consumer stays idle and logs that once. */
   rabbitmqUrl: string | undefined;
   queue?: string;
   /** Defaults to `<queue>.dlq`. */
@@ -66,7 +66,7 @@ type ConsumerState = { kind: 'stopped' | 'disabled' | 'connecting' | 'consuming'
  * Consumes `ordersvc.inbox`: hands each message to the inbox processor and
  * acknowledges it only after its effect is stored. Failing messages are
  * republished to per-delay retry queues (TTL, then dead-lettered back to the
- * inbox), with the attempt count in `x-retry-count`; poison messages and
+ * inbox) with the attempt count in `x-retry-count`. Poison messages and
  * messages out of attempts go to the dead-letter queue with the reason in
  * `x-death-reason`. Retried and parked copies are confirmed by the broker
  * before the original is acknowledged.

@@ -24,7 +24,7 @@ export interface InboundMessage {
   /** Business time of the fact (ISO 8601); orders reference-data updates. */
   occurredAt: string;
   data: unknown;
-  /** Where it came from: the exchange, or the stand-in's name. */
+  /** Origin: the exchange, or the stand-in's name. */
   source: string;
   correlationId?: string;
 }

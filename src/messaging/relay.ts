@@ -223,7 +223,7 @@ export class RelayWorker<S = unknown> implements BackgroundWorker {
 
     try {
       while (!this.stopped) {
-        // 1. Confirm the lease session still answers, so a relay cut off from the database stops publishing.
+        // 1. Check that the lease session still responds, so a relay cut off from the database stops publishing.
         await session.query('SELECT 1');
 
         // 2. Take the batch read during the previous confirm wait, or read the batch after the checkpoint.
@@ -366,7 +366,7 @@ export class RelayWorker<S = unknown> implements BackgroundWorker {
 
   // ---- broker connection ----------------------------------------------
 
-  /** The confirm channel, opening the connection and declaring the exchange when needed. */
+  /** Returns the confirm channel, opening the connection and declaring the exchange when needed. */
   private async openChannel(): Promise<ConfirmChannel> {
     if (this.channel) return this.channel;
     if (this.stopped) throw new RelayFailure('interrupted', 'relay is stopping');
@@ -441,7 +441,7 @@ async function saveCheckpoint(db: SqlExecutor, name: string, position: Position)
 }
 
 /**
- * The position to checkpoint after a batch: the last event when every
+ * Picks the position to checkpoint after a batch: the last event when every
  * message was confirmed (events of other streams publish nothing), else the
  * event of the last message in the confirmed prefix.
  */
