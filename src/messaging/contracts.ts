@@ -202,7 +202,8 @@ export class PublishedEventMapper<S> {
       if (orderId === undefined) continue;
 
       const event = { type: recorded.type, data: recorded.data } as PedidoEvent;
-      const before = await this.stateBefore(recorded);
+      const cached = this.cursors.get(recorded.streamId);
+      const before = cached && cached.revision === recorded.revision - 1 ? cached.state : await this.stateBefore(recorded);
       const after = this.fold.evolve(before, event);
       this.remember(recorded.streamId, { state: after, revision: recorded.revision });
 
@@ -254,16 +255,24 @@ export class PublishedEventMapper<S> {
     batch: readonly RecordedEvent[],
     index: number,
   ): Promise<OrderCursor<S>> {
-    const following = batch.slice(index + 1).filter((event) => event.streamId === created.streamId);
-    const lastInBatch = following.length > 0 ? following[following.length - 1].revision : created.revision;
-    const runReachesBatchEnd = following.every((event) => isCreationFact(event, created));
-    if (runReachesBatchEnd) {
-      const later = await this.store.readStream(created.streamId, { fromRevision: lastInBatch + 1, maxCount: 200 });
-      following.push(...later);
+    // 1. The creation facts that follow in this batch, up to the first other event of the stream.
+    const run: RecordedEvent[] = [];
+    let runEnded = false;
+    for (let next = index + 1; next < batch.length && !runEnded; next += 1) {
+      const event = batch[next];
+      if (event.streamId !== created.streamId) continue;
+      if (isCreationFact(event, created)) run.push(event);
+      else runEnded = true;
+    }
+
+    // 2. A run that reaches the end of the batch may go on in the stream.
+    if (!runEnded) {
+      const lastInBatch = run.length > 0 ? run[run.length - 1].revision : created.revision;
+      run.push(...(await this.store.readStream(created.streamId, { fromRevision: lastInBatch + 1, maxCount: 200 })));
     }
 
     let cursor: OrderCursor<S> = { state: afterCreated, revision: created.revision };
-    for (const event of following) {
+    for (const event of run) {
       if (event.revision !== cursor.revision + 1 || !isCreationFact(event, created)) break;
       cursor = { state: this.fold.evolve(cursor.state, { type: event.type, data: event.data } as PedidoEvent), revision: event.revision };
     }
