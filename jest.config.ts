@@ -1,5 +1,7 @@
 import type { Config } from 'jest';
 
+// PGlite loads its WebAssembly build with a dynamic import, which jest allows
+// only when Node runs with --experimental-vm-modules (see the npm test scripts).
 // Test tiers are told apart by file name: *.unit.test.ts need nothing running,
 // *.int.test.ts use the real PostgreSQL, RabbitMQ and Redis on 127.0.0.1,
 // *.e2e.test.ts start the whole service.

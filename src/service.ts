@@ -14,12 +14,15 @@ import {
   readPromotionsFile,
 } from './application';
 import { createSqlEventStore, eventStoreHealthCheck, eventStoreMigrations, type EventStore } from './eventstore';
+import { EsdbEventStore, createEsdbEventStore, createEsdbHealthCheck } from './eventstore/esdb';
 import { resolvePath, type Config } from './infrastructure/config';
 import { openDatabase, redactUrl, type SqlDatabase } from './infrastructure/database';
 import type { BackgroundWorker, HealthCheck } from './infrastructure/health';
 import { componentLogger, errorFields } from './infrastructure/logger';
 import { migrate, type Migration } from './infrastructure/migrations';
 import { createIntegrations, referenceDataMigrations, type Integrations } from './integrations';
+import { CheckpointWatcher, OrderCache, ProjectionsWorker, createQueryRouter, projectionMigrations } from '../projections';
+import { createProcessManager, processManagerMigrations } from './workflow';
 
 const log = componentLogger('service');
 
@@ -64,12 +67,15 @@ export async function startService(config: Config, overrides: ServiceOverrides =
   // 1. Storage.
   const ownsDb = !overrides.db;
   const db = overrides.db ?? (await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR }));
-  await migrate(db, [...eventStoreMigrations, ...referenceDataMigrations, ...applicationMigrations, ...(overrides.migrations ?? [])]);
-  if (config.EVENTSTORE_URL && !overrides.eventStore) {
-    // NOTE: the EventStoreDB adapter is built in its own area; until it is composed here, an esdb:// URL cannot be honoured.
-    throw new Error('EVENTSTORE_URL is set, but this build has no EventStoreDB adapter wired; unset it to use the SQL event store.');
-  }
-  const eventStore = overrides.eventStore ?? createSqlEventStore(db);
+  await migrate(db, [
+    ...eventStoreMigrations,
+    ...referenceDataMigrations,
+    ...applicationMigrations,
+    ...projectionMigrations,
+    ...processManagerMigrations,
+    ...(overrides.migrations ?? []),
+  ]);
+  const eventStore = overrides.eventStore ?? openEventStore(config, db);
 
   // 2. Command handling and the ports it needs.
   const commands = new OrderCommandService({ eventStore, db, maxLineQuantity: config.MAX_LINE_QUANTITY, retries: config.COMMAND_RETRIES });
@@ -89,19 +95,47 @@ export async function startService(config: Config, overrides: ServiceOverrides =
   const idempotency = new IdempotencyStore(db, { ttlMs: config.IDEMPOTENCY_TTL });
   const purgeTimer = startIdempotencyPurge(idempotency);
 
-  // 3. HTTP.
+  // 3. Read side and workflow: each background role runs only where ROLES names it.
+  const roles = new Set(config.ROLES);
+  const cache = config.REDIS_URL ? new OrderCache({ url: config.REDIS_URL }) : undefined;
+  const projections = roles.has('projections') ? new ProjectionsWorker({ db, store: eventStore, cache }) : undefined;
+  const queryRouter = createQueryRouter({
+    db,
+    positions: projections ?? new CheckpointWatcher(db),
+    readYourWritesTimeoutMs: config.READ_YOUR_WRITES_TIMEOUT,
+    defaultCurrency: config.DEFAULT_CURRENCY,
+    cache,
+  });
+  const processManager = roles.has('saga') ? createProcessManager(config, { db, eventStore, commands, integrations }) : undefined;
+  const workers: BackgroundWorker[] = [
+    ...(projections ? [projections] : []),
+    ...(processManager ? [processManager] : []),
+    ...(overrides.workers ?? []),
+  ];
+  const workerHealthChecks: HealthCheck[] = [
+    ...(projections?.healthChecks() ?? []),
+    ...(processManager ? [processManager.healthCheck()] : []),
+    ...(cache ? [cache.healthCheck()] : []),
+  ];
+
+  // 4. HTTP.
   const app = createApp({
     useCases,
     commands,
     eventStore,
     idempotency: { store: idempotency, db },
     limits: { bodyLimit: config.BODY_LIMIT, maxLineQuantity: config.MAX_LINE_QUANTITY },
-    healthChecks: [databaseHealthCheck(db), eventStoreHealthCheck(eventStore), ...integrations.healthChecks, ...(overrides.healthChecks ?? [])],
-    queryRouters: overrides.queryRouters,
+    healthChecks: [
+      databaseHealthCheck(db),
+      healthCheckOf(eventStore),
+      ...integrations.healthChecks,
+      ...workerHealthChecks,
+      ...(overrides.healthChecks ?? []),
+    ],
+    queryRouters: [queryRouter, ...(overrides.queryRouters ?? [])],
   });
 
-  // 4. Workers, then the listener.
-  const workers = overrides.workers ?? [];
+  // 5. Workers, then the listener.
   for (const worker of workers) await worker.start();
   const server = await listen(app, overrides.port ?? config.PORT, config.HOST);
   const port = (server.address() as AddressInfo).port;
@@ -112,6 +146,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     readDatabase: db.description,
     broker: config.RABBITMQ_URL ? redactUrl(config.RABBITMQ_URL) : 'none (events wait in the log until a broker is configured)',
     cache: config.REDIS_URL ? redactUrl(config.REDIS_URL) : 'none',
+    roles: config.ROLES,
     promotionsFile,
     promotions: promotionCount,
   });
@@ -124,6 +159,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       clearInterval(purgeTimer);
       for (const worker of [...workers].reverse()) await worker.stop().catch((error: unknown) => log.error('worker did not stop cleanly', { worker: worker.name, ...errorFields(error) }));
       await integrations.stop();
+      await cache?.close();
       await eventStore.close();
       if (ownsDb) await db.close();
       log.info('service stopped');
@@ -131,6 +167,20 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     return stopping;
   };
   return { app, server, port, db, eventStore, commands, stop };
+}
+
+/**
+ * Opens EventStoreDB when `EVENTSTORE_URL` is set, otherwise the SQL event
+ * store in `db`. With EventStoreDB, `db` still contains the read models,
+ * checkpoints, idempotency keys and inbox.
+ */
+function openEventStore(config: Config, db: SqlDatabase): EventStore {
+  if (config.EVENTSTORE_URL) return createEsdbEventStore({ connectionString: config.EVENTSTORE_URL, db });
+  return createSqlEventStore(db);
+}
+
+function healthCheckOf(eventStore: EventStore): HealthCheck {
+  return eventStore instanceof EsdbEventStore ? createEsdbHealthCheck(eventStore) : eventStoreHealthCheck(eventStore);
 }
 
 function databaseHealthCheck(db: SqlDatabase): HealthCheck {

@@ -3,7 +3,7 @@
  * stream and appends one event with the revision it read as the expected
  * revision, CONCURRENCY operations at a time over STREAMS streams. The floor
  * is one plain INSERT per operation through `pg`, measured in the same run on
- * the same database. Floor and store phases alternate for ROUNDS rounds so
+ * the same database with the same connection pool. Floor and store phases alternate for ROUNDS rounds so
  * that a change in machine load hits both alike.
  *
  * Environment: BENCH_DATABASE_URL (server to use, default the local one),
@@ -11,7 +11,7 @@
  * (default 2), BENCH_CONCURRENCY (default 32).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Client, Pool } from 'pg';
+import { Client } from 'pg';
 import { openDatabase, type SqlDatabase } from '../../src/infrastructure/database';
 import { migrate } from '../../src/infrastructure/migrations';
 import { createSqlEventStore, type SqlEventStore } from '../../src/eventstore/sql-event-store';
@@ -39,8 +39,6 @@ export async function run(): Promise<void> {
   const url = new URL(adminUrl);
   url.pathname = `/${databaseName}`;
 
-  const floorPool = new Pool({ connectionString: url.toString(), max: concurrency });
-  floorPool.on('error', () => undefined); // idle clients cut when the database is dropped
   let db: SqlDatabase | undefined;
   let store: SqlEventStore | undefined;
   try {
@@ -52,7 +50,7 @@ export async function run(): Promise<void> {
     store = createSqlEventStore(db);
 
     const storeOp = commandOperation(store);
-    const floorOp = insertOperation(floorPool);
+    const floorOp = insertOperation(db);
     await runPhase(floorOp, concurrency, WARMUP_SECONDS);
     await runPhase(storeOp, concurrency, WARMUP_SECONDS);
 
@@ -83,7 +81,6 @@ export async function run(): Promise<void> {
   } finally {
     await store?.close();
     await db?.close();
-    await floorPool.end();
     await adminQuery(adminUrl, `DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
   }
 }
@@ -106,11 +103,15 @@ function commandOperation(store: SqlEventStore): Operation {
   };
 }
 
-/** The floor: one plain INSERT of a comparable row, committed on its own. */
-function insertOperation(pool: Pool): Operation {
+/**
+ * The floor: one plain INSERT of a comparable row, committed on its own,
+ * through the same `pg` pool as the store so that both use the same
+ * connections (the server's connection limit is shared with other users).
+ */
+function insertOperation(db: SqlDatabase): Operation {
   return async () => {
     const event = sampleEvent();
-    await pool.query('INSERT INTO bench_floor (event_id, stream_id, type, data, metadata) VALUES ($1, $2, $3, $4, $5)', [
+    await db.query('INSERT INTO bench_floor (event_id, stream_id, type, data, metadata) VALUES ($1, $2, $3, $4, $5)', [
       event.id,
       `bench-${Math.floor(Math.random() * STREAMS)}`,
       event.type,

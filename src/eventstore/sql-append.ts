@@ -20,18 +20,18 @@ SELECT $1, head.revision + w.ord, w.id, w.type, w.data, w.metadata
             WHEN $2::bigint = ${EXPECTED_STREAM_EXISTS} THEN head.revision >= 0
             ELSE true END
  ORDER BY w.ord
-RETURNING revision, transaction_id::text AS transaction_id, seq`;
+RETURNING revision, transaction_id::text AS transaction_text, seq`;
 
 // What is stored of a rejected batch, and the stream's last revision.
 const REJECTED_SQL = `
-SELECT e.event_id::text AS event_id, e.stream_id, e.revision, e.transaction_id::text AS transaction_id, e.seq,
+SELECT e.event_id::text AS event_id, e.stream_id, e.revision, e.transaction_id::text AS transaction_text, e.seq,
        (SELECT max(revision) FROM events WHERE stream_id = $1) AS current_revision
   FROM (SELECT 1) AS one
   LEFT JOIN events e ON e.event_id = ANY ($2::uuid[])`;
 
 interface InsertedRow {
   revision: string | number;
-  transaction_id: string;
+  transaction_text: string;
   seq: string | number;
 }
 
@@ -39,7 +39,7 @@ interface RejectedRow {
   event_id: string | null;
   stream_id: string | null;
   revision: string | number | null;
-  transaction_id: string | null;
+  transaction_text: string | null;
   seq: string | number | null;
   current_revision: string | number | null;
 }
@@ -58,7 +58,7 @@ export async function insertBatch(
   );
   if (result.rows.length === 0) return undefined;
   const last = result.rows.reduce((a, b) => (Number(b.revision) > Number(a.revision) ? b : a));
-  return { nextRevision: Number(last.revision), position: encodePosition(BigInt(last.transaction_id), BigInt(last.seq)) };
+  return { nextRevision: Number(last.revision), position: encodePosition(BigInt(last.transaction_text), BigInt(last.seq)) };
 }
 
 /**
@@ -94,5 +94,5 @@ function originalAppend(rows: RejectedRow[], streamId: string, batch: AppendBatc
   if (expected === EXPECTED_NO_STREAM && first !== 0) return undefined;
 
   const last = stored.at(-1)!;
-  return { nextRevision: Number(last.revision), position: encodePosition(BigInt(last.transaction_id!), BigInt(last.seq!)) };
+  return { nextRevision: Number(last.revision), position: encodePosition(BigInt(last.transaction_text!), BigInt(last.seq!)) };
 }

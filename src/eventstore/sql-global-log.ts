@@ -33,7 +33,7 @@ SELECT ${EVENT_COLUMNS} FROM events
 
 const HEAD_SQL = `
 WITH ${BARRIER_CTE}
-SELECT transaction_id::text AS transaction_id, seq FROM events
+SELECT transaction_id::text AS transaction_text, seq FROM events
  WHERE transaction_id < (SELECT visible_below FROM barrier)
  ORDER BY transaction_id DESC, seq DESC
  LIMIT 1`;
@@ -63,9 +63,9 @@ export async function readGlobalLog(executor: SqlExecutor, after: Position | nul
 }
 
 export async function readHeadPosition(executor: SqlExecutor): Promise<Position | null> {
-  const result = await executor.query<{ transaction_id: string; seq: string | number }>(HEAD_SQL, [], { name: 'eventstore_head' });
+  const result = await executor.query<{ transaction_text: string; seq: string | number }>(HEAD_SQL, [], { name: 'eventstore_head' });
   const head = result.rows[0];
-  return head ? encodePosition(BigInt(head.transaction_id), BigInt(head.seq)) : null;
+  return head ? encodePosition(BigInt(head.transaction_text), BigInt(head.seq)) : null;
 }
 
 export async function readLogState(

@@ -9,9 +9,13 @@ import {
 } from './port';
 import { EXPECTED_ANY, EXPECTED_NO_STREAM, EXPECTED_STREAM_EXISTS } from './sql-migrations';
 
-/** Columns of `events` as `RecordedEvent` needs them; the xid8 comes back as text. */
+/**
+ * Columns of `events` as `RecordedEvent` needs them. The xid8 comes back as
+ * text under another name, so that `ORDER BY transaction_id` still sorts by
+ * the xid8 column and not by its text.
+ */
 export const EVENT_COLUMNS =
-  'stream_id, revision, event_id, type, data, metadata, transaction_id::text AS transaction_id, seq, recorded_at';
+  'stream_id, revision, event_id, type, data, metadata, transaction_id::text AS transaction_text, seq, recorded_at';
 
 export interface EventRow {
   stream_id: string;
@@ -20,7 +24,7 @@ export interface EventRow {
   type: string;
   data: unknown;
   metadata: EventMetadata;
-  transaction_id: string;
+  transaction_text: string;
   seq: string | number | bigint;
   recorded_at: Date | string;
 }
@@ -31,7 +35,7 @@ export function toRecordedEvent(row: EventRow): RecordedEvent {
     type: row.type,
     streamId: row.stream_id,
     revision: Number(row.revision),
-    position: encodePosition(BigInt(row.transaction_id), BigInt(row.seq)),
+    position: encodePosition(BigInt(row.transaction_text), BigInt(row.seq)),
     data: row.data,
     metadata: row.metadata,
     recordedAt: new Date(row.recorded_at).toISOString(),

@@ -81,7 +81,13 @@ class PostgresDatabase implements SqlDatabase {
 
   async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
-    const stopWatching = watchCheckedOutClient(client);
+    // See withSession: a dead socket must fail the transaction, not crash the process.
+    let broken = false;
+    const onError = (error: Error) => {
+      broken = true;
+      log.warn('PostgreSQL connection failed during a transaction', { error: error.message });
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await work(wrapClient(client));
@@ -91,14 +97,17 @@ class PostgresDatabase implements SqlDatabase {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
-      stopWatching();
-      client.release();
+      client.removeListener('error', onError);
+      client.release(broken);
     }
   }
 
   async withSession<T>(work: (session: SqlExecutor) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
-    const stopWatching = watchCheckedOutClient(client);
+    // A checked-out pg client whose socket dies emits 'error'; without a listener
+    // that would crash the process. The pending query is rejected anyway.
+    const onError = (error: Error) => log.warn('dedicated PostgreSQL session failed', { error: error.message });
+    client.on('error', onError);
     let broken = false;
     try {
       return await work(wrapClient(client));
@@ -106,7 +115,7 @@ class PostgresDatabase implements SqlDatabase {
       broken = true;
       throw error;
     } finally {
-      stopWatching();
+      client.removeListener('error', onError);
       // A session that failed may still hold advisory locks: destroy it rather than reuse it.
       client.release(broken);
     }
@@ -141,17 +150,6 @@ class PostgresDatabase implements SqlDatabase {
     this.listenClient = undefined;
     await this.pool.end();
   }
-}
-
-/**
- * Logs an error event of a checked-out connection (the server ended the
- * session, say). Without a listener Node would throw it and end the process;
- * the pending or next query on that connection fails and reports it.
- */
-function watchCheckedOutClient(client: PoolClient): () => void {
-  const onError = (error: Error) => log.warn('PostgreSQL connection in use failed', { error: error.message });
-  client.on('error', onError);
-  return () => client.off('error', onError);
 }
 
 function wrapClient(client: PoolClient): SqlExecutor {

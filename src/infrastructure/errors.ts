@@ -19,7 +19,7 @@ export class AppError extends Error {
 }
 
 export interface FieldError {
-  /** Where the bad value is, e.g. `body.items.0.quantity` or `query.limit`. */
+  /** Location of the bad value, e.g. `body.items.0.quantity` or `query.limit`. */
   path: string;
   /** Stable kind of problem, translated by the message catalog (e.g. `too_small`, `invalid_type`). */
   issue: string;

@@ -6,7 +6,7 @@ export interface HealthStatus {
 
 export interface HealthCheck {
   name: string;
-  /** A required check that is down makes `/health/ready` answer 503; others only report. */
+  /** A required check that is down makes `/health/ready` return 503; other checks are only reported. */
   required: boolean;
   check(): Promise<HealthStatus>;
 }

@@ -1,7 +1,7 @@
 import type { SqlExecutor } from '../infrastructure/database';
 import type { Migration } from '../infrastructure/migrations';
 import type { MoneyData } from '../pedido/events';
-import { fromMinorUnits, toMinorUnits } from './minor-units';
+import { moneyOfMinor, parseMoney, toMoneyData } from '../pedido/money';
 
 /**
  * Local copies of ProductSvc and UserSvc data, kept current by their events
@@ -179,17 +179,17 @@ export async function findCustomer(db: SqlExecutor, customerId: string): Promise
 }
 
 function priceColumns(productId: string, price: { amount: string | number; currency: string }): { minor: number; currency: string } {
-  const minor = toMinorUnits(price.amount, price.currency);
-  if (minor === undefined) {
+  try {
+    return parseMoney(price.amount, price.currency);
+  } catch {
     throw new ReferenceDataError(
       `Product ${productId}: unit price ${JSON.stringify(price.amount)} ${price.currency} is not a valid amount in that currency`,
     );
   }
-  return { minor, currency: price.currency };
 }
 
 function toProduct(row: ProductRow): ReferenceProduct {
-  const unitPrice = row.unit_price_minor !== null && row.currency !== null ? fromMinorUnits(Number(row.unit_price_minor), row.currency) : null;
+  const unitPrice = row.unit_price_minor !== null && row.currency !== null ? toMoneyData(moneyOfMinor(Number(row.unit_price_minor), row.currency)) : null;
   return {
     productId: row.product_id,
     name: row.name,
@@ -201,6 +201,8 @@ function toProduct(row: ProductRow): ReferenceProduct {
 
 // Seeded rows store -infinity, which drivers return as an invalid Date, a number or a string.
 function versionOf(value: unknown): string | null {
-  const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined;
+  let date: Date | undefined;
+  if (value instanceof Date) date = value;
+  else if (typeof value === 'string') date = new Date(value);
   return date && Number.isFinite(date.getTime()) ? date.toISOString() : null;
 }

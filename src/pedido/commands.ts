@@ -1,6 +1,6 @@
 import type { AddressData, MoneyData, PedidoEvent } from './events';
 
-/** What the application passes to `decide`, so the domain never reads a clock or makes ids itself. */
+/** Clock, id source and limits the application passes to `decide`, so the domain never reads a clock itself. */
 export interface DecideContext {
   /** Current business time, ISO 8601; becomes the time field of every fact decided. */
   readonly now: string;

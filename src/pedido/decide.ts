@@ -78,9 +78,9 @@ function moneyParams(money: Money): { currency: string } {
 /**
  * Derives the order number from the confirmation date (UTC) and the first
  * eight letters or digits of the order id: `PED-20261204-1A2B3C4D`.
- * NOTE: eight hex digits of a random UUID can repeat; among 10,000 orders
- * confirmed on one day the chance of some pair sharing a number is about 1%.
- * The order id stays the key; the number is for people.
+ * NOTE: eight hex digits of a random UUID can repeat. Among 10,000 orders
+ * confirmed on one day, some pair shares a number with a chance of about 1%
+ * (birthday bound). The order id stays the key, and the number is for people.
  */
 export function orderNumberFor(orderId: string, confirmedAt: string): string {
   const time = Date.parse(confirmedAt);
@@ -225,8 +225,8 @@ function timeOf(iso: string | null): number | undefined {
  * amountOff, a bad percentage, amount or time), currency, not_yet_valid
  * (now < validFrom), expired (now > validTo), exhausted (no redemptions
  * left), min_subtotal (subtotal below the minimum). The minimum is checked
- * when the code is applied; removing lines later keeps the discount, which a
- * percentage follows and a fixed amount caps at the subtotal.
+ * only when the code is applied. Removing lines later keeps the discount: a
+ * percentage follows the new subtotal and a fixed amount is capped by it.
  */
 function aplicarDescuento(command: AplicarDescuento, state: PedidoState, context: DecideContext): PedidoEvent[] {
   requireEditable(state);
@@ -253,6 +253,7 @@ function aplicarDescuento(command: AplicarDescuento, state: PedidoState, context
   const minSubtotal = parseOrMalformed(promotion.minSubtotal);
 
   const now = Date.parse(context.now);
+  if (Number.isNaN(now)) throw new Error(`DecideContext.now must be an ISO 8601 time, got ${JSON.stringify(context.now)}`);
   const validFrom = timeOf(promotion.validFrom);
   const validTo = timeOf(promotion.validTo);
   if (Number.isNaN(validFrom) || Number.isNaN(validTo)) throw invalid('malformed');

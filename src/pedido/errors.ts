@@ -32,7 +32,7 @@ import { AppError } from '../infrastructure/errors';
  * | REFUND_AMOUNT_EXCEEDS_REFUNDABLE | 422 | amount, refundable, currency |
  * | REFUND_ALREADY_EXISTS | 409 | refundId |
  * | REFUND_NOT_FOUND | 404 | refundId |
- * | IMPORT_INVALID | 422 | index (of the offending fact, -1 for the whole list), reason |
+ * | IMPORT_INVALID | 422 | index (of the offending fact, -1 for the whole list), reason: empty, malformed, unknown_type, first_fact_not_pedido_creado, duplicate_pedido_creado, invalid_time, invalid_quantity, or the money error as CODE or CODE:reason |
  */
 export type DomainErrorCode =
   | 'ORDER_NOT_FOUND'

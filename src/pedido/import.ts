@@ -1,6 +1,6 @@
 import { DomainError } from './errors';
 import { pedidoEventTypes, type MoneyData, type PedidoEvent } from './events';
-import { fromMoneyData } from './money';
+import { fromMoneyData, isSupportedCurrency } from './money';
 import { evolve, initialPedidoState, occurredAtOf, type PedidoState } from './state';
 import { totalsOf } from './totals';
 
@@ -45,7 +45,13 @@ function checkFact(event: PedidoEvent, index: number, state: PedidoState): void 
   const time = occurredAtOf(event);
   if (typeof time !== 'string' || Number.isNaN(Date.parse(time))) throw invalid('invalid_time');
 
+  if (event.type === 'ProductoAgregado' || event.type === 'CantidadModificada') {
+    const quantity = event.data.quantity;
+    if (!Number.isSafeInteger(quantity) || quantity < 1) throw invalid('invalid_quantity');
+  }
+
   const currency = index === 0 && event.type === 'PedidoCreado' ? event.data.currency : state.currency;
+  if (!isSupportedCurrency(currency)) throw invalid('MONEY_INVALID:unknown_currency');
   for (const money of moneyOf(event)) {
     try {
       fromMoneyData(money, currency, { allowNegative: false });
@@ -56,9 +62,13 @@ function checkFact(event: PedidoEvent, index: number, state: PedidoState): void 
 }
 
 /**
- * Checks that imported facts form a foldable stream: the first is the only
- * PedidoCreado, every type is known, every time parses, every amount is
- * valid money in the order's currency, and the folded order's totals compute.
+ * Checks that imported facts form a foldable stream:
+ * - the first fact is the only PedidoCreado, and every type is known;
+ * - every time parses;
+ * - every quantity is a positive integer, with no upper limit because older
+ *   rules may have allowed more;
+ * - every amount is valid money in the order's currency;
+ * - the folded order's totals compute.
  * Workflow rules are not checked (history may break them). Throws
  * DomainError IMPORT_INVALID with the index of the first bad fact.
  */

@@ -25,9 +25,11 @@ export interface Money {
 }
 
 /**
- * ISO 4217 minor-unit digits of the currencies the service accepts (the
- * ISO 4217 list published by SIX, amendment current in 2024). Currencies with
- * 0 or 3 digits are listed in full; the rest are common 2-digit currencies.
+ * ISO 4217 minor-unit digits of the currencies the service accepts: every
+ * 0-, 3- and 4-digit code, and the common 2-digit ones. A code missing here is
+ * rejected as unknown.
+ * NOTE: written from ISO 4217 as of 2024, not re-checked against the
+ * maintenance agency's current table.
  */
 const currencyDigits: Readonly<Record<string, number>> = {
   // 0 digits
@@ -248,7 +250,8 @@ const percentForm = /^(\d{1,3})(?:\.(\d{1,2}))?$/;
  * a percent (12.5 -> 1250). Returns undefined when malformed or out of range.
  */
 export function parsePercentHundredths(percent: string | number): number | undefined {
-  const text = typeof percent === 'number' ? (Number.isFinite(percent) ? String(percent) : '') : percent;
+  if (typeof percent === 'number' && !Number.isFinite(percent)) return undefined;
+  const text = typeof percent === 'number' ? String(percent) : percent;
   if (typeof text !== 'string') return undefined;
   const match = percentForm.exec(text);
   if (!match) return undefined;

@@ -63,7 +63,7 @@ export interface PedidoState {
   readonly refunds: readonly RefundRecord[];
   readonly orderNumber: string | null;
   readonly createdAt: string | null;
-  /** Time of the latest fact. */
+  /** Time field of the last fact folded. */
   readonly updatedAt: string | null;
   readonly confirmedAt: string | null;
   readonly reservationId: string | null;
@@ -173,10 +173,10 @@ function replaceRefund(state: PedidoState, updated: RefundRecord): readonly Refu
 }
 
 /**
- * Applies one fact. Evolve never enforces live rules, so imported history that
+ * Applies one fact. Evolve enforces no live rule, so imported history that
  * today's workflow forbids (shipped after cancelled, a line changed after
- * payment) still folds; a fact about a missing line or payment updates
- * nothing or adds the record. It throws only for malformed money in a fact.
+ * payment) still folds. A fact about a missing line or payment changes
+ * nothing or adds the record. Evolve throws only for malformed money in a fact.
  */
 export function evolve(state: PedidoState, event: PedidoEvent): PedidoState {
   const next = applyFact(state, event);

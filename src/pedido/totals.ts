@@ -18,7 +18,7 @@ export interface OrderTotals {
   readonly refunded: Money;
   /** Sum of the refunds requested and not yet completed. */
   readonly refundsInProgress: Money;
-  /** What the customer still owes: 0 once cancelled, else max(0, total − (paid − refunded)). */
+  /** Amount the customer still owes: 0 once cancelled, else max(0, total − (paid − refunded)). */
   readonly due: Money;
   /** Paid and neither refunded nor being refunded. */
   readonly refundable: Money;

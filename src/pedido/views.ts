@@ -137,9 +137,10 @@ export interface PaymentStatusView {
 }
 
 /**
- * Sums up the order's payments: `refunded` once completed refunds cover what
- * was paid; `paid` when the total is covered; `partially_paid` when some money
- * came in; `pending` when only requests are outstanding; else `unpaid`.
+ * Sums up the order's payments. The status is `refunded` once completed
+ * refunds cover what was paid and `paid` when the total is covered. Otherwise
+ * it is `partially_paid` when some money came in, `pending` when only
+ * requests are outstanding, and `unpaid` when nothing is.
  */
 export function paymentStatusOf(state: PedidoState): PaymentStatusView {
   const totals = totalsOf(state);
@@ -147,7 +148,7 @@ export function paymentStatusOf(state: PedidoState): PaymentStatusView {
   return { status: paymentStatusFrom(totals, state.confirmedAt !== null), ...summary };
 }
 
-/** A confirmed order with a zero total counts as paid although no money moved. */
+/** Classifies the payments; a confirmed order with a zero total counts as paid although no money moved. */
 function paymentStatusFrom(totals: ReturnType<typeof totalsOf>, confirmed: boolean): OrderPaymentStatus {
   const netPaid = totals.paid.minor - totals.refunded.minor;
   if (totals.refunded.minor > 0 && totals.refunded.minor >= totals.paid.minor) return 'refunded';

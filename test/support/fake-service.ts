@@ -13,9 +13,9 @@ export interface FakeReply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
-  /** Wait before answering; the effect is applied before the wait, as a slow server would. */
+  /** Wait before responding; the effect is applied before the wait, as a slow server would. */
   delayMs?: number;
-  /** Destroy the connection without answering. */
+  /** Destroy the connection without responding. */
   hangUp?: boolean;
 }
 
@@ -23,7 +23,7 @@ export type FakeHandler = (call: ReceivedCall, fake: FakeService) => FakeReply |
 
 /**
  * An HTTP server on 127.0.0.1 that plays ProductSvc, PaymentSvc or UserSvc in
- * tests. `handler` decides each answer and can be swapped between steps to
+ * tests. `handler` decides each response and can be swapped between steps to
  * make the service misbehave on cue. `effects` counts side effects by
  * idempotency key, as a real service that honours the key would apply them.
  */
@@ -34,6 +34,7 @@ export class FakeService {
   handler: FakeHandler = () => ({ status: 404, body: { reason: 'no handler' } });
   private server!: http.Server;
   private readonly sockets = new Set<import('node:net').Socket>();
+  private readonly delays = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   url = '';
 
   static async start(handler?: FakeHandler): Promise<FakeService> {
@@ -55,6 +56,10 @@ export class FakeService {
   }
 
   async close(): Promise<void> {
+    for (const delay of this.delays) {
+      clearTimeout(delay.timer);
+      delay.resolve();
+    }
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -74,6 +79,19 @@ export class FakeService {
     });
   }
 
+  private delay(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const entry = {
+        timer: setTimeout(() => {
+          this.delays.delete(entry);
+          resolve();
+        }, ms),
+        resolve,
+      };
+      this.delays.add(entry);
+    });
+  }
+
   private async serve(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -87,7 +105,7 @@ export class FakeService {
     this.calls.push(call);
 
     const reply = await this.handler(call, this);
-    if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
+    if (reply.delayMs) await this.delay(reply.delayMs);
     if (reply.hangUp) {
       request.socket.destroy();
       return;

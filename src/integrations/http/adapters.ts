@@ -9,13 +9,13 @@ import type {
   ProductCatalog,
   ProductInfo,
 } from '../ports';
-import { ClientHttpError, type ServiceAnswer, type ServiceClient } from './service-client';
+import { ClientHttpError, type ServiceResponse, type ServiceClient } from './service-client';
 
 /*
- * HTTP adapters of the ports. The calls, their bodies and the answers
- * expected are documented in docs/integrations.md; the zod schemas below are
- * that contract's answers, and an answer that does not match counts as a
- * failure of the service.
+ * HTTP adapters of the ports. docs/integrations.md documents the calls, their
+ * bodies and the expected responses. The zod schemas below are those
+ * responses, and a response that does not match counts as a failure of the
+ * service.
  */
 
 const moneySchema = z.object({
@@ -171,7 +171,7 @@ export class HttpCustomerDirectory implements CustomerDirectory {
   }
 }
 
-function ignoreBody(_answer: ServiceAnswer): void {}
+function ignoreBody(_answer: ServiceResponse): void {}
 
 function reasonOf(error: ClientHttpError, fallback: string): string {
   const parsed = refusalSchema.safeParse(error.body);

@@ -16,9 +16,9 @@ interface Waiter {
 
 /**
  * Limits how many calls to one service run at once. Calls beyond
- * `maxConcurrent` wait in a FIFO queue of at most `maxQueue` entries; a call
+ * `maxConcurrent` wait in a FIFO queue of at most `maxQueue` entries. A call
  * that finds the queue full, or waits longer than `queueTimeoutMs`, is
- * rejected with BulkheadRejectedError so that a slow service cannot pile up
+ * rejected with BulkheadRejectedError, so a slow service cannot pile up
  * requests without bound.
  */
 export class Bulkhead {

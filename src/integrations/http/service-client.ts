@@ -68,13 +68,13 @@ export interface ServiceRequest {
   signal?: AbortSignal;
 }
 
-export interface ServiceAnswer {
+export interface ServiceResponse {
   status: number;
   body: unknown;
 }
 
 /**
- * A 4xx answer: the service rejected the request itself. It is not retried
+ * A 4xx response: the service rejected the request itself. It is not retried
  * and does not count as a failure of the service. The adapters turn the
  * statuses the contract defines (404, 409, 422, …) into results; any other
  * reaches the client as 502 EXTERNAL_REQUEST_REJECTED.
@@ -90,7 +90,7 @@ export class ClientHttpError extends AppError {
   }
 }
 
-/** A failure of one attempt that another attempt may not meet: a network error, a timeout, 502, 503, 504 or 429. */
+/** A failure that a later attempt may not meet: a network error, a timeout, 502, 503, 504 or 429. */
 class TransientFailure extends Error {
   constructor(
     message: string,
@@ -124,8 +124,8 @@ const TRANSIENT_STATUSES = new Set([429, 502, 503, 504]);
  * limit per attempt, retries with exponential backoff and jitter for transient
  * failures only, one opossum circuit breaker, and a bulkhead.
  *
- * `request` resolves with a 2xx answer after `parse` accepted its body, throws
- * ClientHttpError for a 4xx answer, and ServiceUnavailableError for
+ * `request` resolves with what `parse` makes of a 2xx response. It throws
+ * ClientHttpError for a 4xx response and ServiceUnavailableError for
  * everything else (down, timed out, open circuit, full bulkhead).
  */
 export class ServiceClient {
@@ -160,7 +160,7 @@ export class ServiceClient {
     return this.breaker.opened ? 'open' : 'closed';
   }
 
-  async request<T>(request: ServiceRequest, parse: (answer: ServiceAnswer) => T): Promise<T> {
+  async request<T>(request: ServiceRequest, parse: (answer: ServiceResponse) => T): Promise<T> {
     const startedAt = process.hrtime.bigint();
     let outcome = 'error';
     try {
@@ -193,7 +193,7 @@ export class ServiceClient {
     this.breaker.shutdown();
   }
 
-  private async withRetries<T>(request: ServiceRequest, parse: (answer: ServiceAnswer) => T): Promise<T> {
+  private async withRetries<T>(request: ServiceRequest, parse: (answer: ServiceResponse) => T): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         return (await this.breaker.fire(() => this.attempt(request, parse))) as T;
@@ -216,7 +216,7 @@ export class ServiceClient {
   }
 
   /** One HTTP exchange, run inside the breaker so that its failures count. */
-  private async attempt<T>(request: ServiceRequest, parse: (answer: ServiceAnswer) => T): Promise<T> {
+  private async attempt<T>(request: ServiceRequest, parse: (answer: ServiceResponse) => T): Promise<T> {
     if (request.signal?.aborted) throw new CallerAborted();
     const timeout = AbortSignal.timeout(this.options.timeoutMs);
     const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
@@ -237,18 +237,18 @@ export class ServiceClient {
       throw new TransientFailure(`network error: ${networkCause(error)}`);
     }
 
-    const answer: ServiceAnswer = { status: response.status, body: parseBody(text) };
+    const answer: ServiceResponse = { status: response.status, body: parseBody(text) };
     if (TRANSIENT_STATUSES.has(response.status)) {
-      throw new TransientFailure(`answered ${response.status}`, retryAfterMs(response.headers.get('retry-after')));
+      throw new TransientFailure(`returned status ${response.status}`, retryAfterMs(response.headers.get('retry-after')));
     }
-    if (response.status >= 500) throw new ServiceFailure(`answered ${response.status}`);
+    if (response.status >= 500) throw new ServiceFailure(`returned status ${response.status}`);
     if (response.status >= 400) throw new ClientHttpError(this.service, response.status, answer.body);
-    if (response.status < 200 || response.status >= 300) throw new ServiceFailure(`answered unexpected status ${response.status}`);
+    if (response.status < 200 || response.status >= 300) throw new ServiceFailure(`returned unexpected status ${response.status}`);
 
     try {
       return parse(answer);
     } catch (error) {
-      throw new ServiceFailure(`answer does not match the contract: ${(error as Error).message}`);
+      throw new ServiceFailure(`response body does not match the contract: ${(error as Error).message}`);
     }
   }
 
@@ -272,7 +272,7 @@ export class ServiceClient {
 
   private toCallerError(error: unknown, request: ServiceRequest): unknown {
     if (error instanceof ClientHttpError || error instanceof ServiceUnavailableError) return error;
-    if (error instanceof CallerAborted) return request.signal?.reason ?? error;
+    if (error instanceof CallerAborted || request.signal?.aborted) return request.signal?.reason ?? error;
 
     const retryAfterSeconds = this.retryAfterSecondsFor(error);
     const reason = this.describeFailure(error);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { SqlDatabase } from '../../infrastructure/database';
 import { componentLogger } from '../../infrastructure/logger';
-import { isCurrencyCode, toMinorUnits } from '../minor-units';
+import { isSupportedCurrency, parseMoney } from '../../pedido/money';
 
 const log = componentLogger('catalog-file');
 
@@ -23,12 +23,12 @@ const catalogEntrySchema = z
     name: z.string().trim().min(1).max(300),
     unitPrice: z.object({
       amount: z.union([z.string(), z.number()]),
-      currency: z.string().refine(isCurrencyCode, { message: 'an ISO 4217 currency code such as EUR' }),
+      currency: z.string().refine(isSupportedCurrency, { message: 'a supported ISO 4217 currency code such as EUR' }),
     }),
     available: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   })
   .strict()
-  .refine((entry) => toMinorUnits(entry.unitPrice.amount, entry.unitPrice.currency) !== undefined, {
+  .refine((entry) => isValidPrice(entry.unitPrice.amount, entry.unitPrice.currency), {
     message: 'a non-negative amount with no more decimals than the currency has',
     path: ['unitPrice', 'amount'],
   });
@@ -73,9 +73,9 @@ export function readCatalogFile(file: string): CatalogEntry[] {
 
 /**
  * Loads catalog entries into `reference_products`. A product not stored yet
- * is inserted; a product that only the catalog ever wrote gets the file's name
- * and price but keeps its current stock, so reservations survive a restart.
- * Products updated by ProductSvc events are left alone.
+ * is inserted. A product that only the catalog ever wrote gets the file's
+ * name and price but keeps its current stock, so reservations survive a
+ * restart. Products updated by ProductSvc events are left alone.
  */
 export async function seedCatalog(db: SqlDatabase, entries: readonly CatalogEntry[]): Promise<void> {
   await db.transaction(async (tx) => {
@@ -86,7 +86,7 @@ export async function seedCatalog(db: SqlDatabase, entries: readonly CatalogEntr
          ON CONFLICT (product_id) DO UPDATE SET
            name = EXCLUDED.name, unit_price_minor = EXCLUDED.unit_price_minor, currency = EXCLUDED.currency, updated_at = now()
          WHERE p.source_version = '-infinity'`,
-        [entry.productId, entry.name, toMinorUnits(entry.unitPrice.amount, entry.unitPrice.currency), entry.unitPrice.currency, entry.available],
+        [entry.productId, entry.name, parseMoney(entry.unitPrice.amount, entry.unitPrice.currency).minor, entry.unitPrice.currency, entry.available],
       );
     }
   });
@@ -96,4 +96,14 @@ export async function seedCatalog(db: SqlDatabase, entries: readonly CatalogEntr
 function entryLabel(raw: unknown, index: number): string {
   const productId = typeof raw === 'object' && raw !== null ? (raw as { productId?: unknown }).productId : undefined;
   return typeof productId === 'string' ? `entry ${index} (productId ${JSON.stringify(productId)})` : `entry ${index}`;
+}
+
+function isValidPrice(amount: string | number, currency: string): boolean {
+  if (!isSupportedCurrency(currency)) return false;
+  try {
+    parseMoney(amount, currency);
+    return true;
+  } catch {
+    return false;
+  }
 }

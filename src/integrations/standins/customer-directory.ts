@@ -4,7 +4,7 @@ import { findCustomer } from '../reference-data';
 
 /**
  * UserSvc stand-in: every customer id is valid and active unless
- * `reference_customers` (fed by `ClienteActualizado` events) says otherwise.
+ * `reference_customers` (fed by `ClienteActualizado` events) marks it inactive.
  */
 export class StandinCustomerDirectory implements CustomerDirectory {
   constructor(private readonly db: SqlExecutor) {}

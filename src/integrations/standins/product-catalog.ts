@@ -46,8 +46,8 @@ export class StandinProductCatalog implements ProductCatalog {
       if (claimed.rowCount === 0) return this.previousOutcome(tx, request.idempotencyKey);
 
       // 2. Lock the products in a fixed order and check every line before taking anything.
-      const wanted = totalsByProduct(request.lines);
-      const shortage = await this.findShortage(tx, wanted);
+      const requested = totalsByProduct(request.lines);
+      const shortage = await this.findShortage(tx, requested);
       if (shortage) {
         await tx.query(`UPDATE stock_reservations SET status = 'rejected', reason = $2 WHERE idempotency_key = $1`, [
           request.idempotencyKey,
@@ -58,13 +58,13 @@ export class StandinProductCatalog implements ProductCatalog {
       }
 
       // 3. Take the stock.
-      for (const [productId, quantity] of wanted) {
+      for (const [productId, quantity] of requested) {
         await tx.query('UPDATE reference_products SET available = available - $2, updated_at = now() WHERE product_id = $1', [
           productId,
           quantity,
         ]);
       }
-      log.info('stock reserved', { orderId: request.orderId, reservationId, lines: wanted.size });
+      log.info('stock reserved', { orderId: request.orderId, reservationId, lines: requested.size });
       return { reserved: true as const, reservationId };
     });
   }
@@ -100,8 +100,8 @@ export class StandinProductCatalog implements ProductCatalog {
   }
 
   /** Locks the products and returns why the lines cannot be reserved, or undefined when they can. */
-  private async findShortage(tx: SqlExecutor, wanted: Map<string, number>): Promise<string | undefined> {
-    const ids = [...wanted.keys()].sort();
+  private async findShortage(tx: SqlExecutor, requested: Map<string, number>): Promise<string | undefined> {
+    const ids = [...requested.keys()].sort();
     const { rows } = await tx.query<{ product_id: string; available: number }>(
       'SELECT product_id, available FROM reference_products WHERE product_id = ANY($1::text[]) ORDER BY product_id FOR UPDATE',
       [ids],
@@ -110,7 +110,7 @@ export class StandinProductCatalog implements ProductCatalog {
     const problems: string[] = [];
     for (const productId of ids) {
       const available = stock.get(productId);
-      const quantity = wanted.get(productId) ?? 0;
+      const quantity = requested.get(productId) ?? 0;
       if (available === undefined) problems.push(`${productId}: unknown product`);
       else if (available < quantity) problems.push(`${productId}: ${quantity} requested, ${available} available`);
     }

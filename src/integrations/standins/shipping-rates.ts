@@ -1,6 +1,6 @@
 import type { MoneyData } from '../../pedido/events';
 import type { CallOptions, ShippingRates } from '../ports';
-import { currencyDigits, fromMinorUnits } from '../minor-units';
+import { digitsOf, moneyOfMinor, toMoneyData } from '../../pedido/money';
 
 /**
  * Shipping-rates stand-in: one flat rate per order (`SHIPPING_FLAT_RATE`,
@@ -13,16 +13,16 @@ export class FlatShippingRates implements ShippingRates {
   }
 
   async quote(request: { currency: string; lines: { productId: string; quantity: number }[] }, _options?: CallOptions): Promise<MoneyData> {
-    return fromMinorUnits(roundToMinorUnits(this.flatRate, currencyDigits(request.currency)), request.currency);
+    return toMoneyData(moneyOfMinor(roundToMinorUnits(this.flatRate, digitsOf(request.currency)), request.currency));
   }
 }
 
 function roundToMinorUnits(decimal: string, digits: number): number {
   const [whole, fraction = ''] = decimal.split('.');
-  const kept = BigInt(whole + fraction.slice(0, digits).padEnd(digits, '0'));
+  const truncated = BigInt(whole + fraction.slice(0, digits).padEnd(digits, '0'));
   const dropped = fraction.slice(digits);
-  if (!/[1-9]/.test(dropped)) return Number(kept);
+  if (!/[1-9]/.test(dropped)) return Number(truncated);
   const half = `5${'0'.repeat(dropped.length - 1)}`;
-  const roundUp = dropped > half || (dropped === half && kept % 2n === 1n);
-  return Number(roundUp ? kept + 1n : kept);
+  const roundUp = dropped > half || (dropped === half && truncated % 2n === 1n);
+  return Number(roundUp ? truncated + 1n : truncated);
 }

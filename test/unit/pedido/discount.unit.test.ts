@@ -129,7 +129,7 @@ describe('discount totals', () => {
     expect(totalsAfter([...events, fact.percentDiscount('CODE', percent)])).toEqual(expected);
   });
 
-  it('caps a fixed amount at the subtotal, so the total never goes below shipping', () => {
+  it('caps a fixed amount at the subtotal', () => {
     const events = [...orderOf(eur('4.00')), fact.shipping(eur('3.00')), fact.amountDiscount('BIG', eur('10.00'))];
     expect(totalsAfter(events)).toEqual({ subtotal: '4.00', discountTotal: '4.00', shippingTotal: '3.00', total: '3.00' });
   });
@@ -137,5 +137,14 @@ describe('discount totals', () => {
   it('never discounts shipping', () => {
     const events = [...orderOf(eur('10.00')), fact.shipping(eur('5.00')), fact.percentDiscount('ALL', '100')];
     expect(totalsAfter(events).total).toBe('5.00');
+  });
+});
+
+describe('a context without a valid clock', () => {
+  it('fails loudly instead of skipping the window', () => {
+    const window = promotion({ validTo: '2020-01-01T00:00:00Z' });
+    expect(() => given(history.pending()).when({ type: 'AplicarDescuento', promotion: window }, contextAt('not a time')).result()).toThrow(
+      'DecideContext.now must be an ISO 8601 time',
+    );
   });
 });

@@ -58,7 +58,7 @@ describe('parseMoney', () => {
     expect(parseMoney(amount, currency)).toEqual({ minor, currency });
   });
 
-  it('reads 0.1 + 0.2 as the number it really is and rejects its extra decimals', () => {
+  it('rejects 0.1 + 0.2 for its decimals', () => {
     expect(errorOf(() => parseMoney(0.1 + 0.2, 'EUR')).params.reason).toBe('too_many_decimals');
   });
 

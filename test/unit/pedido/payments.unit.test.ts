@@ -148,7 +148,7 @@ describe('an order paid in two parts', () => {
 });
 
 describe('a payment PaymentSvc confirms without a request on this order', () => {
-  it('is accepted while the order is pending and confirms it when it covers the total', () => {
+  it('confirms a pending order when covering it', () => {
     const { events, state } = given(history.pending()).when(confirm('external-1', eur('30.00'), 'card')).result();
     expect(events.map((event) => event.type)).toEqual(['PagoRecibido', 'PedidoConfirmado']);
     expect(state.payments[0]).toMatchObject({ paymentId: 'external-1', status: 'confirmed', requestedAt: null });

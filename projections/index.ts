@@ -1,0 +1,11 @@
+export { ProjectionsWorker, allProjections, projectionMigrations, type ProjectionsWorkerDeps } from './worker';
+export { ProjectionRunner, commitBatch, type RunnerOptions, type RunnerStatus } from './runner';
+export { CheckpointWatcher } from './read-your-writes';
+export { ordersProjection } from './orders/projection';
+export { statisticsProjection } from './statistics/projection';
+export type { Projection, ChangedOrder } from './projection';
+export { createQueryRouter, type QueryRouterDeps } from './router';
+export { OrderCache, cacheInvalidationHook, type OrderCacheOptions } from './cache';
+export { queryStatistics, type OrderStatistics, type StatsQuery } from './statistics/queries';
+export { listOrders, findOrder, renderOrder, type OrderListFilter } from './orders/queries';
+export { rebuildAndSwap, buildAsOf, SchemaExistsError, type RebuildOptions, type RebuildProgress, type RebuildResult } from './rebuild';
