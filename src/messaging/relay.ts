@@ -220,10 +220,19 @@ export class RelayWorker<S = unknown> implements BackgroundWorker {
     let checkpoint = await readCheckpoint(session, this.checkpointName);
     let attempt = 0;
     let readAhead: Promise<PreparedBatch> | undefined;
+    // The checkpoint write of the previous batch runs while the next batch publishes; its failure ends the lease.
+    let saving: Promise<void> | undefined;
+    let saveFailure: unknown;
+    const finishSaving = async () => {
+      await saving;
+      saving = undefined;
+      if (saveFailure !== undefined) throw saveFailure;
+    };
 
     try {
       while (!this.stopped) {
         // 1. Check that the lease session still responds, so a relay cut off from the database stops publishing.
+        await finishSaving();
         await session.query('SELECT 1');
 
         // 2. Take the batch read during the previous confirm wait, or read the batch after the checkpoint.
@@ -245,7 +254,10 @@ export class RelayWorker<S = unknown> implements BackgroundWorker {
         // 4. Move the checkpoint past what the broker confirmed, and nothing further.
         const confirmedUpTo = lastConfirmedPosition(prepared, outcome);
         if (confirmedUpTo !== undefined && confirmedUpTo !== checkpoint) {
-          await saveCheckpoint(session, this.checkpointName, confirmedUpTo);
+          await finishSaving();
+          saving = saveCheckpoint(session, this.checkpointName, confirmedUpTo).catch((error: unknown) => {
+            saveFailure = error;
+          });
           checkpoint = confirmedUpTo;
         }
 
@@ -264,6 +276,7 @@ export class RelayWorker<S = unknown> implements BackgroundWorker {
       }
     } finally {
       await readAhead;
+      await saving;
     }
   }
 
