@@ -177,6 +177,13 @@ describe('relay', () => {
     await waitUntil(() => collector.distinctIds().size >= stored.length, 'every event published');
 
     expectCompleteAndOrdered(collector.messages, stored.map((event) => event.id));
+    // Batches of 7 split creation runs, so some PedidoCreado payloads need the stream read past the batch.
+    const created = collector.messages.filter((message) => message.body.type === 'PedidoCreado');
+    expect(created).toHaveLength(orders.length);
+    for (const message of created) {
+      expect(message.body.data.items).toHaveLength(1);
+      expect(message.body.data.total).toEqual({ amount: '14.90', currency: 'EUR' });
+    }
   });
 
   it('loses nothing when the connection is cut mid-batch', async () => {
