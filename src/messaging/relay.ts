@@ -43,7 +43,7 @@ type RelayState =
   | { kind: 'disabled' }
   | { kind: 'standby' }
   | { kind: 'active' }
-  | { kind: 'failing'; since: string; reason: string };
+  | { kind: 'failing'; since: string; reason: string; cause: RelayFailure['reason'] };
 
 interface PreparedBatch {
   events: RecordedEvent[];
@@ -174,7 +174,7 @@ export class RelayWorker<S = unknown> implements BackgroundWorker {
         await this.options.db.withSession((session) => this.leadIfElected(session));
       } catch (error) {
         relayMetrics.failures.inc({ reason: 'database' });
-        this.markFailing(`database: ${(error as Error).message}`);
+        this.markFailing(`database: ${(error as Error).message}`, 'database');
         log.error('relay lost its database session; it will try to take the lease again', errorFields(error));
       }
       relayMetrics.active.set(0);
@@ -239,6 +239,17 @@ export class RelayWorker<S = unknown> implements BackgroundWorker {
         const prepared = await (readAhead ?? this.prepareBatch(checkpoint));
         readAhead = undefined;
         if (prepared.events.length === 0 && !prepared.failure) {
+          // Nothing to publish: keep the broker connection open anyway, so health shows its real state.
+          try {
+            await this.openChannel();
+          } catch (error) {
+            attempt += 1;
+            await this.recordFailure(error as Error, attempt);
+            continue;
+          }
+          if (this.state.kind === 'failing') log.info('relay recovered', { failedAttempts: attempt });
+          this.state = { kind: 'active' };
+          attempt = 0;
           await this.options.store.waitForEvents(checkpoint, this.idleWaitMs, this.abort.signal);
           continue;
         }
@@ -364,7 +375,7 @@ export class RelayWorker<S = unknown> implements BackgroundWorker {
   private async recordFailure(failure: Error, attempt: number): Promise<void> {
     const reason = failure instanceof RelayFailure ? failure.reason : 'broker';
     relayMetrics.failures.inc({ reason });
-    this.markFailing(failure.message);
+    this.markFailing(failure.message, reason);
     const delayMs = backoffDelay(this.backoff, attempt);
     log.warn('relay publish failed; retrying from the checkpoint', { ...errorFields(failure), reason, attempt, delayMs });
     // A channel or connection in an unknown state is replaced; the exchange is declared again on the new channel.
@@ -372,9 +383,9 @@ export class RelayWorker<S = unknown> implements BackgroundWorker {
     await sleep(delayMs, this.abort.signal);
   }
 
-  private markFailing(reason: string): void {
+  private markFailing(reason: string, cause: RelayFailure['reason'] = 'broker'): void {
     const since = this.state.kind === 'failing' ? this.state.since : new Date().toISOString();
-    this.state = { kind: 'failing', since, reason };
+    this.state = { kind: 'failing', since, reason, cause };
   }
 
   // ---- broker connection ----------------------------------------------
@@ -393,10 +404,12 @@ export class RelayWorker<S = unknown> implements BackgroundWorker {
       }
       connection.on('error', (error: Error) => log.warn('relay broker connection error', errorFields(error)));
       connection.on('close', () => {
+        // Only an unexpected close: closeBroker() forgets the connection before closing it.
         if (this.connection === connection) {
           this.connection = undefined;
           this.channel = undefined;
           this.blockedReason = undefined;
+          if (!this.stopped && this.state.kind === 'active') this.markFailing('broker connection closed; reconnecting');
         }
       });
       connection.on('blocked', (reason: string) => {

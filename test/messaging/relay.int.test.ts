@@ -204,6 +204,26 @@ describe('relay', () => {
     }
   });
 
+  it('waits for a broker that is down, then publishes', async () => {
+    const proxy = await CuttableProxy.start({ host: '127.0.0.1', port: 5672 });
+    proxy.refusing = true;
+    try {
+      const worker = relay({ rabbitmqUrl: proxy.url });
+      await worker.start();
+      await waitUntil(() => worker.health().status === 'degraded', 'relay degraded while the broker is down');
+      await cancelledOrder(database.store);
+      const stored = await storedEvents(database.store);
+      expect(collector.messages).toHaveLength(0);
+
+      proxy.refusing = false;
+      await waitUntil(() => collector.distinctIds().size >= stored.length, 'events published once the broker is back');
+      expectCompleteAndOrdered(collector.messages, stored.map((event) => event.id));
+      await waitUntil(() => worker.health().status === 'up', 'relay healthy again');
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('recovers when the exchange is deleted and declared again', async () => {
     const firstOrder = await deliveredOrder(database.store);
     const worker = relay({ backoff: { initialMs: 1500, maxMs: 3000 } });

@@ -197,6 +197,8 @@ export class CuttableProxy {
   private readonly sockets = new Set<net.Socket>();
   private upstreamBytes = 0;
   cuts = 0;
+  /** While true, new connections are closed at once, as by a broker that is down. */
+  refusing = false;
 
   private constructor(
     private readonly server: net.Server,
@@ -206,6 +208,10 @@ export class CuttableProxy {
   static async start(target: { host: string; port: number }, options: { cutAfterBytes?: number } = {}): Promise<CuttableProxy> {
     let proxy!: CuttableProxy;
     const server = net.createServer((client) => {
+      if (proxy.refusing) {
+        client.destroy();
+        return;
+      }
       const upstream = net.connect(target.port, target.host);
       proxy.sockets.add(client);
       proxy.sockets.add(upstream);
