@@ -11,7 +11,6 @@ import {
   OrderUseCases,
   PromotionRepository,
   applicationMigrations,
-  applyPaymentMessageDirectly,
   readPromotionsFile,
 } from './application';
 import { createSqlEventStore, eventStoreHealthCheck, eventStoreMigrations, type EventStore } from './eventstore';
@@ -22,6 +21,7 @@ import type { BackgroundWorker, HealthCheck } from './infrastructure/health';
 import { componentLogger, errorFields } from './infrastructure/logger';
 import { migrate, type Migration } from './infrastructure/migrations';
 import { createIntegrations, referenceDataMigrations, type Integrations } from './integrations';
+import { InboxProcessor, InboxWorker, RelayWorker, asyncApiRouter, messagingMigrations, pedidoFold } from './messaging';
 import { CheckpointWatcher, OrderCache, ProjectionsWorker, createQueryRouter, projectionMigrations } from '../projections';
 import { createProcessManager, processManagerMigrations } from './workflow';
 import { dashboardRouter } from './dashboard/router';
@@ -75,13 +75,16 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     ...applicationMigrations,
     ...projectionMigrations,
     ...processManagerMigrations,
+    ...messagingMigrations,
     ...(overrides.migrations ?? []),
   ]);
   const eventStore = overrides.eventStore ?? openEventStore(config, db);
 
   // 2. Command handling and the ports it needs.
   const commands = new OrderCommandService({ eventStore, db, maxLineQuantity: config.MAX_LINE_QUANTITY, retries: config.COMMAND_RETRIES });
-  const integrations = overrides.integrations ?? (await createIntegrations(config, { db, deliver: applyPaymentMessageDirectly(commands) }));
+  // The PaymentSvc stand-in delivers its PagoConfirmado through the inbox, the same path as a RabbitMQ message.
+  const inboxProcessor = new InboxProcessor({ db, commands });
+  const integrations = overrides.integrations ?? (await createIntegrations(config, { db, deliver: (message) => inboxProcessor.process(message) }));
   const promotions = new PromotionRepository(db);
   const promotionsFile = config.PROMOTIONS_FILE ? resolvePath(config.PROMOTIONS_FILE) : SAMPLE_PROMOTIONS_FILE;
   const promotionCount = await promotions.load(readPromotionsFile(promotionsFile));
@@ -110,14 +113,32 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     eventStore,
   });
   const processManager = roles.has('saga') ? createProcessManager(config, { db, eventStore, commands, integrations }) : undefined;
+  const relay = roles.has('relay')
+    ? new RelayWorker({ db, store: eventStore, fold: pedidoFold, rabbitmqUrl: config.RABBITMQ_URL, exchange: config.EVENTS_EXCHANGE, batchSize: config.RELAY_BATCH_SIZE })
+    : undefined;
+  const inbox = roles.has('inbox')
+    ? new InboxWorker({
+        processor: inboxProcessor,
+        rabbitmqUrl: config.RABBITMQ_URL,
+        queue: config.INBOX_QUEUE,
+        bindings: config.INBOX_BINDINGS,
+        prefetch: config.INBOX_PREFETCH,
+        maxAttempts: config.INBOX_MAX_ATTEMPTS,
+        retryDelayMs: config.INBOX_RETRY_DELAY,
+      })
+    : undefined;
   const workers: BackgroundWorker[] = [
     ...(projections ? [projections] : []),
     ...(processManager ? [processManager] : []),
+    ...(relay ? [relay] : []),
+    ...(inbox ? [inbox] : []),
     ...(overrides.workers ?? []),
   ];
   const workerHealthChecks: HealthCheck[] = [
     ...(projections?.healthChecks() ?? []),
     ...(processManager ? [processManager.healthCheck()] : []),
+    ...(relay ? [relay.healthCheck()] : []),
+    ...(inbox ? [inbox.healthCheck()] : []),
     ...(cache ? [cache.healthCheck()] : []),
   ];
 
@@ -136,7 +157,10 @@ export async function startService(config: Config, overrides: ServiceOverrides =
       ...(overrides.healthChecks ?? []),
     ],
     queryRouters: [queryRouter, ...(overrides.queryRouters ?? [])],
-    extraRouters: [dashboardRouter({ defaultCurrency: config.DEFAULT_CURRENCY })],
+    extraRouters: [
+      dashboardRouter({ defaultCurrency: config.DEFAULT_CURRENCY }),
+      asyncApiRouter({ eventsExchange: config.EVENTS_EXCHANGE, inboxQueue: config.INBOX_QUEUE, inboxBindings: config.INBOX_BINDINGS }),
+    ],
   });
 
   // 5. Workers, then the listener.

@@ -53,6 +53,30 @@ const currencyCode = z
   .default('EUR')
   .refine((text) => isSupportedCurrency(text), { message: 'a supported ISO 4217 currency code such as EUR' });
 
+/** One binding of the inbox queue: a topic exchange of another service and a routing key pattern. */
+export interface InboxBinding {
+  exchange: string;
+  routingKey: string;
+}
+
+const defaultInboxBindings = [
+  'paymentsvc.events:pago.PagoConfirmado',
+  'paymentsvc.events:pago.PagoRechazado',
+  'productsvc.events:producto.InventarioActualizado',
+  'usersvc.events:cliente.ClienteActualizado',
+].join(',');
+
+/** Parses "exchange:routingKey,exchange:routingKey"; returns undefined when a pair is malformed. */
+export function parseBindings(text: string): InboxBinding[] | undefined {
+  const bindings: InboxBinding[] = [];
+  for (const pair of text.split(',').map((part) => part.trim()).filter(Boolean)) {
+    const separator = pair.indexOf(':');
+    if (separator <= 0 || separator === pair.length - 1) return undefined;
+    bindings.push({ exchange: pair.slice(0, separator), routingKey: pair.slice(separator + 1) });
+  }
+  return bindings;
+}
+
 const roleNames = ['api', 'projections', 'relay', 'inbox', 'saga'] as const;
 export type Role = (typeof roleNames)[number];
 
@@ -93,6 +117,19 @@ export const configSchema = z.object({
   IDEMPOTENCY_TTL: duration('24h'),
   EXTERNAL_CALL_TIMEOUT: duration('2s'),
   PAYMENT_STANDIN_DELAY: duration('200ms'),
+  EVENTS_EXCHANGE: z.string().min(1).default('ordersvc.events'),
+  RELAY_BATCH_SIZE: integer(1000, 1, 10_000),
+  INBOX_QUEUE: z.string().min(1).default('ordersvc.inbox'),
+  INBOX_BINDINGS: z
+    .string()
+    .default(defaultInboxBindings)
+    .refine((text) => parseBindings(text) !== undefined, {
+      message: 'a comma-separated list of exchange:routingKey pairs such as paymentsvc.events:pago.PagoConfirmado',
+    })
+    .transform((text) => parseBindings(text) as InboxBinding[]),
+  INBOX_PREFETCH: integer(16, 1, 1000),
+  INBOX_MAX_ATTEMPTS: integer(5, 1, 20),
+  INBOX_RETRY_DELAY: duration('1s'),
 });
 
 export type Config = z.infer<typeof configSchema>;
