@@ -37,8 +37,12 @@ const applicationErrors: Catalog = {
     en: text('Body too large', (p) => `The request body exceeds the limit of ${show(p.limit)} bytes.`),
   },
   UNSUPPORTED_MEDIA_TYPE: {
-    es: text('Tipo de contenido no admitido', (p) => `El cuerpo debe ser application/json; se recibió ${show(p.contentType)}.`),
-    en: text('Unsupported content type', (p) => `The body must be application/json; received ${show(p.contentType)}.`),
+    es: text('Tipo de contenido no admitido', (p) =>
+      p.contentType ? `El cuerpo debe ser application/json; se recibió ${show(p.contentType)}.` : 'El cuerpo debe ser application/json; la solicitud no indica Content-Type.',
+    ),
+    en: text('Unsupported content type', (p) =>
+      p.contentType ? `The body must be application/json; received ${show(p.contentType)}.` : 'The body must be application/json; the request has no Content-Type.',
+    ),
   },
   ROUTE_NOT_FOUND: {
     es: text('Recurso no encontrado', (p) => `No existe la ruta ${show(p.method)} ${show(p.path)}.`),
