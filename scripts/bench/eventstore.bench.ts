@@ -10,8 +10,8 @@
  * BENCH_SECONDS (measured seconds per phase, default 10), BENCH_ROUNDS
  * (default 2), BENCH_CONCURRENCY (default 32).
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { Client } from 'pg';
+import { randomUUID } from 'node:crypto';
+import { createBenchDatabase, round1 } from './support';
 import { openDatabase, type SqlDatabase } from '../../src/infrastructure/database';
 import { migrate } from '../../src/infrastructure/migrations';
 import { createSqlEventStore, type SqlEventStore } from '../../src/eventstore/sql-event-store';
@@ -29,20 +29,16 @@ interface PhaseResult {
 }
 
 export async function run(): Promise<void> {
-  const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const seconds = Number(process.env.BENCH_SECONDS ?? 10);
   const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
   const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
 
-  const databaseName = `ordersvc_bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  await adminQuery(adminUrl, `CREATE DATABASE "${databaseName}"`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${databaseName}`;
+  const database = await createBenchDatabase('ordersvc_bench');
 
   let db: SqlDatabase | undefined;
   let store: SqlEventStore | undefined;
   try {
-    db = await openDatabase({ databaseUrl: url.toString(), dataDir: 'unused', poolSize: concurrency });
+    db = await openDatabase({ databaseUrl: database.url, dataDir: 'unused', poolSize: concurrency });
     await migrate(db, eventStoreMigrations);
     await db.exec(
       'CREATE TABLE bench_floor (id bigserial PRIMARY KEY, event_id uuid NOT NULL, stream_id text NOT NULL, type text NOT NULL, data json NOT NULL, metadata json NOT NULL)',
@@ -81,7 +77,7 @@ export async function run(): Promise<void> {
   } finally {
     await store?.close();
     await db?.close();
-    await adminQuery(adminUrl, `DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
+    await database.drop();
   }
 }
 
@@ -173,16 +169,4 @@ function percentile(values: number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]!;
 }
 
-function round1(value: number): number {
-  return Math.round(value * 10) / 10;
-}
 
-async function adminQuery(url: string, sql: string): Promise<void> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}

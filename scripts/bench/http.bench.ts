@@ -15,12 +15,11 @@
  * profile of the service there).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { Client } from 'pg';
+import { createBenchDatabase, round1 } from './support';
 
 const ROOT = path.resolve(__dirname, '../..');
 const WARMUP_SECONDS = 3;
@@ -35,16 +34,12 @@ interface Phase {
 }
 
 export async function run(): Promise<void> {
-  const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const seconds = Number(process.env.BENCH_SECONDS ?? 10);
   const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
   const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
   const orderCount = Number(process.env.BENCH_ORDERS ?? 320);
 
-  const databaseName = `ordersvc_bench_http_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  await adminQuery(adminUrl, `CREATE DATABASE "${databaseName}"`);
-  const databaseUrl = new URL(adminUrl);
-  databaseUrl.pathname = `/${databaseName}`;
+  const database = await createBenchDatabase('ordersvc_bench_http');
 
   const children: ChildProcess[] = [];
   try {
@@ -52,7 +47,7 @@ export async function run(): Promise<void> {
     execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
     const servicePort = await freePort();
     const service = startProcess('dist/src/main.js', {
-      DATABASE_URL: databaseUrl.toString(),
+      DATABASE_URL: database.url,
       PORT: String(servicePort),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
@@ -101,7 +96,7 @@ export async function run(): Promise<void> {
   } finally {
     for (const child of children) child.kill('SIGTERM');
     await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)))));
-    await adminQuery(adminUrl, `DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
+    await database.drop();
   }
 }
 
@@ -191,16 +186,4 @@ function freePort(): Promise<number> {
   });
 }
 
-async function adminQuery(url: string, sql: string): Promise<void> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
-function round1(value: number): number {
-  return Math.round(value * 10) / 10;
-}

@@ -10,10 +10,9 @@
  * one), BENCH_CONCURRENCY (orders in flight, default 8), BENCH_LIMIT (orders,
  * default all).
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Client } from 'pg';
+import { createBenchDatabase, round1 } from './support';
 import { loadConfig } from '../../src/infrastructure/config';
 import { logger } from '../../src/infrastructure/logger';
 import { migrate } from '../../src/infrastructure/migrations';
@@ -29,31 +28,17 @@ function datasetDir(): string {
   return found;
 }
 
-async function adminQuery(url: string, sql: string): Promise<void> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
-const round1 = (value: number) => Math.round(value * 10) / 10;
 
 export async function run(): Promise<void> {
   logger.level = process.env.LOG_LEVEL ?? 'warn';
   const dir = datasetDir();
-  const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 8);
   const limit = process.env.BENCH_LIMIT ? Number(process.env.BENCH_LIMIT) : undefined;
 
-  const databaseName = `ordersvc_bench_import_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  await adminQuery(adminUrl, `CREATE DATABASE "${databaseName}"`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${databaseName}`;
+  const database = await createBenchDatabase('ordersvc_bench_import');
 
-  const runtime = await openCommandRuntime(loadConfig({ DATABASE_URL: url.toString() }), { poolSize: concurrency + 2 });
+  const runtime = await openCommandRuntime(loadConfig({ DATABASE_URL: database.url }), { poolSize: concurrency + 2 });
   try {
     // 1. The import, with the read models not running (as on a fresh database before the service starts).
     const report = await importOlistDataset({ dir, timeZone: 'America/Sao_Paulo', limit, concurrency, target: runtime.commands });
@@ -89,6 +74,6 @@ export async function run(): Promise<void> {
     );
   } finally {
     await runtime.close();
-    await adminQuery(adminUrl, `DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
+    await database.drop();
   }
 }

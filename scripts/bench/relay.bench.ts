@@ -16,7 +16,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
-import { Client } from 'pg';
+import { createBenchDatabase, round1 } from './support';
 import { createSqlEventStore, eventStoreMigrations, type NewEvent, type SqlEventStore } from '../../src/eventstore';
 import { openDatabase, type SqlDatabase } from '../../src/infrastructure/database';
 import { migrate } from '../../src/infrastructure/migrations';
@@ -44,16 +44,12 @@ export async function run(): Promise<void> {
   const suffix = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 
   const broker = openBrokerScope(suffix);
-  const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const databaseName = `ordersvc_bench_relay_${suffix}`;
-  await adminQuery(adminUrl, `CREATE DATABASE "${databaseName}"`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${databaseName}`;
+  const database = await createBenchDatabase('ordersvc_bench_relay');
 
   let db: SqlDatabase | undefined;
   let store: SqlEventStore | undefined;
   try {
-    db = await openDatabase({ databaseUrl: url.toString(), dataDir: 'unused', poolSize: APPEND_CONCURRENCY + 4 });
+    db = await openDatabase({ databaseUrl: database.url, dataDir: 'unused', poolSize: APPEND_CONCURRENCY + 4 });
     await migrate(db, [...eventStoreMigrations, ...messagingMigrations]);
     store = createSqlEventStore(db);
 
@@ -100,7 +96,7 @@ export async function run(): Promise<void> {
   } finally {
     await store?.close();
     await db?.close();
-    await adminQuery(adminUrl, `DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
+    await database.drop();
     broker.drop();
   }
 }
@@ -237,16 +233,4 @@ async function deleteExchanges(url: string, exchanges: string[]): Promise<void> 
   await connection.close().catch(() => undefined);
 }
 
-async function adminQuery(url: string, sql: string): Promise<void> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
-function round1(value: number): number {
-  return Math.round(value * 10) / 10;
-}
