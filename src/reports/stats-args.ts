@@ -1,3 +1,4 @@
+import { isSupportedCurrency } from '../pedido/money';
 import {
   detectLang,
   parseLang,
@@ -105,7 +106,7 @@ export function parseStatsArgs(argv: readonly string[]): StatsArgs {
   if (!formats.includes(format as StatsFormat)) throw new UsageError(usage.badFormat(format, formats.join(', ')));
 
   const currency = values.currency as string | undefined;
-  if (currency !== undefined && !/^[A-Z]{3}$/.test(currency)) throw new UsageError(texts[lang].badCurrency(currency));
+  if (currency !== undefined && !isSupportedCurrency(currency)) throw new UsageError(texts[lang].badCurrency(currency));
 
   return {
     from,

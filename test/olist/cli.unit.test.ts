@@ -73,6 +73,7 @@ describe('parseStatsArgs', () => {
     expect(usageMessage(() => parseStatsArgs(['--from', '2017-01-01', '--to', '2018-01-01', '--group-by', 'year']))).toContain('"year"');
     expect(usageMessage(() => parseStatsArgs(['--from', '2017-01-01', '--to', '2018-01-01', '--format', 'xml']))).toContain('"xml"');
     expect(usageMessage(() => parseStatsArgs(['--from', '2017-01-01', '--to', '2018-01-01', '--currency', 'brl']))).toContain('"brl"');
+    expect(usageMessage(() => parseStatsArgs(['--from', '2017-01-01', '--to', '2018-01-01', '--currency', 'XXX']))).toContain('"XXX"');
   });
 });
 
