@@ -89,10 +89,13 @@ export const addressSchema = z
 
 /** Request schemas; quantity limits come from the configuration. */
 export function requestSchemas(limits: SchemaLimits) {
+  // The range checks come first and stop there, so a huge number is reported against the configured maximum
+  // rather than against JavaScript's safe-integer bound that .int() also checks.
   const quantity = z
+    .number()
+    .min(1, { abort: true })
+    .max(limits.maxLineQuantity, { abort: true })
     .int()
-    .min(1)
-    .max(limits.maxLineQuantity)
     .openapi({ description: `Units, an integer from 1 to ${limits.maxLineQuantity}`, example: 2 });
 
   const lineInput = z

@@ -48,6 +48,12 @@ describe('quantities', () => {
     expect(await revision()).toBe(before);
   });
 
+  it.each([51, 1e20, 9007199254740993])('names the configured maximum for %s', async (quantity) => {
+    const response = await test.api().post(`/api/orders/${orderId}/items`).send({ productId: 'SKU-1005', quantity }).set('Accept-Language', 'en').expect(400);
+    expect(response.body.errors).toHaveLength(1);
+    expect(response.body.errors[0].message).toContain('50');
+  });
+
   it('rejects a missing quantity as a required field', async () => {
     const response = await test.api().post(`/api/orders/${orderId}/items`).send({ productId: 'SKU-1005' }).set('Accept-Language', 'en').expect(400);
     expect(response.body.errors).toEqual([{ path: 'body.quantity', message: 'Required field.' }]);
