@@ -40,7 +40,8 @@ export function orderReply(status: number, state: PedidoState, revision: number,
 export function ifMatchRevision(req: Request): number | undefined {
   const header = req.get('if-match');
   if (header === undefined || header.trim() === '*') return undefined;
-  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
+  // Strong comparison only (RFC 9110): a weak tag or a bare number is not a quoted revision.
+  const match = /^\s*"(\d{1,9})"\s*$/.exec(header);
   if (!match) throw new AppError('INVALID_IF_MATCH', 400);
   return Number(match[1]);
 }

@@ -217,6 +217,11 @@ describe('money and other fields', () => {
 });
 
 describe('headers', () => {
+  it.each(['2', 'W/"2"', '"2'])('rejects the If-Match %s', async (header) => {
+    const response = await test.api().post(`/api/orders/${orderId}/items`).set('If-Match', header).send({ productId: 'SKU-1005', quantity: 1 }).expect(400);
+    expect(response.body.code).toBe('INVALID_IF_MATCH');
+  });
+
   it('rejects a malformed If-Match', async () => {
     const response = await test.api().post(`/api/orders/${orderId}/items`).set('If-Match', 'abc').send({ productId: 'SKU-1005', quantity: 1 }).expect(400);
     expect(response.body.code).toBe('INVALID_IF_MATCH');
