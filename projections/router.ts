@@ -41,7 +41,7 @@ export interface QueryRouterDeps {
 
 const orderStatuses = ['pending', 'awaiting_payment', 'confirmed', 'preparing', 'shipped', 'delivered', 'cancelled'] as const;
 const isoInstant = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
-const decimalAmount = z.string().regex(/^\d{1,15}(\.\d{1,4})?$/, 'a decimal amount such as 25.00');
+const decimalAmount = z.string().regex(/^\d{1,15}(\.\d{1,4})?$/, 'amount_format');
 const booleanText = z.enum(['true', 'false']).transform((text) => text === 'true');
 
 export const listQuerySchema = z.strictObject({
@@ -55,7 +55,7 @@ export const listQuerySchema = z.strictObject({
   createdTo: isoInstant.optional(),
   minTotal: decimalAmount.optional(),
   maxTotal: decimalAmount.optional(),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR').optional(),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'currency_code').optional(),
   hasAnomalies: booleanText.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().min(1).max(500).optional(),
@@ -73,7 +73,7 @@ export const statsQuerySchema = z.strictObject({
   to: localOrInstant,
   groupBy: z.enum(['day', 'week', 'month']).default('day'),
   timeZone: z.string().min(1).max(64).default('UTC'),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR').optional(),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'currency_code').optional(),
 });
 
 

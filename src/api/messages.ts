@@ -246,6 +246,7 @@ const customMessages: Record<string, [string, string]> = {
   amount_format: ['Importe no válido: use un decimal no negativo como "34.90".', 'Invalid amount: use a non-negative decimal such as "34.90".'],
   amount_decimals: ['El importe tiene más decimales de los que admite la moneda.', 'The amount has more decimals than the currency allows.'],
   currency_unknown: ['Moneda desconocida: use un código ISO 4217 como EUR.', 'Unknown currency: use an ISO 4217 code such as EUR.'],
+  currency_code: ['Moneda no válida: use un código ISO 4217 de tres letras mayúsculas como EUR.', 'Invalid currency: use a three-letter upper-case ISO 4217 code such as EUR.'],
   iso_datetime: ['Fecha no válida: use ISO 8601, por ejemplo 2024-05-01T10:00:00Z.', 'Invalid date: use ISO 8601, for example 2024-05-01T10:00:00Z.'],
   revision: ['Debe ser un número entero no negativo.', 'Must be a non-negative integer.'],
   exclusive_query: ['Use revision o at, no ambos.', 'Use revision or at, not both.'],

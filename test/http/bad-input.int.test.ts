@@ -126,6 +126,14 @@ describe('bodies', () => {
 });
 
 describe('ids and query strings', () => {
+  it('explains bad list filters in Spanish', async () => {
+    const response = await test.api().get('/api/orders').query({ status: 'nope', minTotal: 'abc', currency: 'eur' }).expect(400);
+    const messages = Object.fromEntries(response.body.errors.map((error: { path: string; message: string }) => [error.path, error.message]));
+    expect(messages['query.status.0']).toContain('valores posibles: pending, awaiting_payment');
+    expect(messages['query.minTotal']).toContain('Importe no válido');
+    expect(messages['query.currency']).toContain('Moneda no válida');
+  });
+
   // Plain GET /api/orders/:id belongs to the read model's query router; the history routes validate here.
   it.each(['not-a-uuid', '123', 'x'.repeat(40)])('rejects the malformed order id %s', async (id) => {
     const history = await test.api().get(`/api/orders/${id}/history`).expect(400);
