@@ -77,16 +77,16 @@ function moneyParams(money: Money): { currency: string } {
 
 /**
  * Derives the order number from the confirmation date (UTC) and the first
- * eight letters or digits of the order id: `PED-20261204-1A2B3C4D`.
- * NOTE: eight hex digits of a random UUID can repeat. Among 10,000 orders
- * confirmed on one day, some pair shares a number with a chance of about 1%
- * (birthday bound). The order id stays the key, and the number is for people.
+ * twelve letters or digits of the order id: `PED-20261204-1A2B3C4D5E6F`.
+ * Twelve hex digits of a random UUID carry 48 random bits, so among 10,000
+ * orders confirmed on one day two share a number with a chance of about
+ * 2 in 10 million (birthday bound). The order id stays the key.
  */
 export function orderNumberFor(orderId: string, confirmedAt: string): string {
   const time = Date.parse(confirmedAt);
   const isoDate = Number.isNaN(time) ? confirmedAt.slice(0, 10) : new Date(time).toISOString().slice(0, 10);
   const date = isoDate.replace(/-/g, '');
-  const idPart = orderId.replace(/[^0-9A-Za-z]/g, '').slice(0, 8).toUpperCase().padEnd(8, '0');
+  const idPart = orderId.replace(/[^0-9A-Za-z]/g, '').slice(0, 12).toUpperCase().padEnd(12, '0');
   return `PED-${date}-${idPart}`;
 }
 

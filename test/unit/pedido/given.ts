@@ -97,7 +97,7 @@ export const fact = {
   paymentRejected(paymentId: string, reason = 'card_declined'): PedidoEvent {
     return { type: 'PagoRechazado', data: { paymentId, reason, rejectedAt: EARLIER } };
   },
-  confirmed(total: MoneyData, orderNumber = 'PED-20261201-1A2B3C4D'): PedidoEvent {
+  confirmed(total: MoneyData, orderNumber = 'PED-20261201-1A2B3C4D5E6F'): PedidoEvent {
     return { type: 'PedidoConfirmado', data: { orderNumber, total, confirmedAt: EARLIER } };
   },
   reserved(reservationId: string | null = 'reservation-1'): PedidoEvent {

@@ -48,7 +48,7 @@ describe('a pending order', () => {
     const free = [fact.created(), fact.added('item-1', 'p', 1, eur('9.99')), fact.percentDiscount('FREE', '100')];
     given(free)
       .when(pay('payment-1'))
-      .then([{ type: 'PedidoConfirmado', data: { orderNumber: 'PED-20261204-1A2B3C4D', total: eur('0.00'), confirmedAt: NOW } }]);
+      .then([{ type: 'PedidoConfirmado', data: { orderNumber: 'PED-20261204-1A2B3C4D5E6F', total: eur('0.00'), confirmedAt: NOW } }]);
   });
 
   it('requests whole yen and three-decimal dinars', () => {
@@ -71,7 +71,7 @@ describe('an order awaiting payment', () => {
       .when(confirm('payment-1', eur('30.00')))
       .then([
         { type: 'PagoRecibido', data: { paymentId: 'payment-1', method: 'card', amount: eur('30.00'), receivedAt: NOW } },
-        { type: 'PedidoConfirmado', data: { orderNumber: 'PED-20261204-1A2B3C4D', total: eur('30.00'), confirmedAt: NOW } },
+        { type: 'PedidoConfirmado', data: { orderNumber: 'PED-20261204-1A2B3C4D5E6F', total: eur('30.00'), confirmedAt: NOW } },
       ]);
   });
 

@@ -202,7 +202,7 @@ function checkInvariants(state: PedidoState, maxLineQuantity: number): void {
     expect(line.quantity).toBeLessThanOrEqual(maxLineQuantity);
   }
   if (state.status === 'confirmed' || state.status === 'preparing') expect(totals.due.minor).toBe(0);
-  if (state.orderNumber !== null) expect(state.orderNumber).toMatch(/^PED-\d{8}-[0-9A-Z]{8}$/);
+  if (state.orderNumber !== null) expect(state.orderNumber).toMatch(/^PED-\d{8}-[0-9A-Z]{12}$/);
 }
 
 describe('random command sequences', () => {

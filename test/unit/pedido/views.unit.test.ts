@@ -31,7 +31,7 @@ describe('toOrderView', () => {
     const view = toOrderView(foldPedido(history.delivered()), 9);
     expect(view).toMatchObject({
       status: 'delivered',
-      orderNumber: 'PED-20261201-1A2B3C4D',
+      orderNumber: 'PED-20261201-1A2B3C4D5E6F',
       paid: eur('30.00'),
       due: eur('0.00'),
       confirmedAt: EARLIER,

@@ -156,15 +156,15 @@ describe('an order not cancelled', () => {
 
 describe('orderNumberFor', () => {
   it('joins the UTC confirmation date and the start of the order id', () => {
-    expect(orderNumberFor('1a2b3c4d-5e6f-4a0b-8c0d-0123456789ab', '2026-12-04T10:00:00Z')).toBe('PED-20261204-1A2B3C4D');
+    expect(orderNumberFor('1a2b3c4d-5e6f-4a0b-8c0d-0123456789ab', '2026-12-04T10:00:00Z')).toBe('PED-20261204-1A2B3C4D5E6F');
   });
 
   it('uses the UTC date of a time with an offset', () => {
-    expect(orderNumberFor('abcdef01-0000-4000-8000-000000000000', '2026-12-04T23:30:00-02:00')).toBe('PED-20261205-ABCDEF01');
+    expect(orderNumberFor('abcdef01-0000-4000-8000-000000000000', '2026-12-04T23:30:00-02:00')).toBe('PED-20261205-ABCDEF010000');
   });
 
   it('is deterministic', () => {
     expect(orderNumberFor('x-1', '2026-01-02T00:00:00Z')).toBe(orderNumberFor('x-1', '2026-01-02T00:00:00Z'));
-    expect(orderNumberFor('x-1', '2026-01-02T00:00:00Z')).toBe('PED-20260102-X1000000');
+    expect(orderNumberFor('x-1', '2026-01-02T00:00:00Z')).toBe('PED-20260102-X10000000000');
   });
 });
