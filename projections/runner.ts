@@ -9,6 +9,7 @@ import {
 } from './checkpoints';
 import { projectionMetrics } from './metrics';
 import { ProjectionEventError, type ChangedOrder, type Projection } from './projection';
+import { sleep } from '../src/infrastructure/sleep';
 
 const log = componentLogger('projections');
 
@@ -83,19 +84,6 @@ export async function commitBatch(
     return result;
   });
   return { position: last.position, changed };
-}
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done);
-  });
 }
 
 /**
@@ -175,7 +163,7 @@ export class ProjectionRunner {
       }
       if (signal.aborted) break;
       this.current = { ...this.current, state: 'standby' };
-      await abortableSleep(this.options.standbyRetryMs * (0.75 + Math.random() / 2), signal);
+      await sleep(this.options.standbyRetryMs * (0.75 + Math.random() / 2), signal);
     }
   }
 
@@ -294,7 +282,7 @@ export class ProjectionRunner {
       retryInMs: delay,
       ...errorFields(error.cause),
     });
-    await abortableSleep(delay, signal);
+    await sleep(delay, signal);
   }
 
   private clearFailure(position: Position): void {

@@ -4,7 +4,8 @@ import type { InboxBinding } from '../infrastructure/config';
 import type { BackgroundWorker, HealthCheck, HealthStatus } from '../infrastructure/health';
 import { componentLogger, errorFields } from '../infrastructure/logger';
 import { metricsRegistry } from '../infrastructure/metrics';
-import { type Backoff, backoffDelay, closeQuietly, connectBroker, defaultBackoff, describeBroker, sleep } from './broker';
+import { type Backoff, backoffDelay, closeQuietly, connectBroker, defaultBackoff, describeBroker } from './broker';
+import { sleep } from '../infrastructure/sleep';
 import { type InboundMessage, type InboxOutcome, PoisonMessageError } from './inbox';
 
 const log = componentLogger('inbox-consumer');

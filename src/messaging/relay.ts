@@ -3,7 +3,8 @@ import type { EventStore, Position, RecordedEvent } from '../eventstore/port';
 import type { SqlDatabase, SqlExecutor } from '../infrastructure/database';
 import type { BackgroundWorker, HealthCheck, HealthStatus } from '../infrastructure/health';
 import { componentLogger, errorFields } from '../infrastructure/logger';
-import { type Backoff, amqpCode, closeQuietly, backoffDelay, connectBroker, defaultBackoff, describeBroker, sleep } from './broker';
+import { type Backoff, amqpCode, closeQuietly, backoffDelay, connectBroker, defaultBackoff, describeBroker } from './broker';
+import { sleep } from '../infrastructure/sleep';
 import { DEFAULT_EVENTS_EXCHANGE, type OrderFold, type OutgoingMessage, PublishedEventMapper } from './contracts';
 import { relayMetrics } from './relay-metrics';
 

@@ -19,6 +19,7 @@ import {
   type SagaStep,
 } from './saga-store';
 import { runStep, type OrderCommands } from './saga-steps';
+import { sleep } from '../infrastructure/sleep';
 
 const log = componentLogger('order-process-manager');
 
@@ -298,17 +299,4 @@ export class OrderProcessManager implements BackgroundWorker {
 function logTriggers(events: readonly RecordedEvent[]): void {
   const triggers = events.filter((event) => ['PedidoConfirmado', 'PedidoCancelado', 'PagoSolicitado'].includes(event.type));
   if (triggers.length > 0) log.debug('workflow events recorded', { events: events.length, triggers: triggers.length });
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -39,7 +39,8 @@ import {
   toPortPosition,
 } from './esdb-mapping';
 import { recordAppend, type AppendOutcome } from '../metrics';
-import { DEFAULT_RETRY_POLICY, sleep, withRetry, withTimeout, type RetryPolicy } from './esdb-retry';
+import { DEFAULT_RETRY_POLICY, withRetry, withTimeout, type RetryPolicy } from './esdb-retry';
+import { sleep } from '../../infrastructure/sleep';
 
 const log = componentLogger('esdb-event-store');
 

@@ -8,6 +8,7 @@ import {
 } from '@eventstore/db-client';
 import { componentLogger, errorFields } from '../../infrastructure/logger';
 import { EventStoreUnavailableError } from '../port';
+import { sleep } from '../../infrastructure/sleep';
 
 const log = componentLogger('esdb-event-store');
 
@@ -92,21 +93,6 @@ export async function withTimeout<T>(operation: string, timeoutMs: number, work:
   }
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) {
-      resolve();
-      return;
-    }
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-  });
-}
 
 function isGrpcError(error: unknown): error is Error & { code: number } {
   return error instanceof Error && typeof (error as { code?: unknown }).code === 'number' && 'details' in error;
