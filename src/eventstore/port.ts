@@ -134,6 +134,32 @@ export class EventStoreUnavailableError extends Error {
   }
 }
 
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Checks the events of one append, the same way on every adapter, and returns
+ * their ids in lower case. Throws `TypeError` for an empty append, an id that
+ * is not a UUID or appears twice, or a missing type.
+ */
+export function checkNewEvents(streamId: string, events: readonly NewEvent[]): string[] {
+  if (events.length === 0) throw new TypeError(`Append to stream ${streamId} has no events`);
+  const ids: string[] = [];
+  const seen = new Set<string>();
+  for (const event of events) {
+    if (typeof event.id !== 'string' || !UUID_PATTERN.test(event.id)) {
+      throw new TypeError(`Event id ${JSON.stringify(event.id)} for stream ${streamId} is not a UUID`);
+    }
+    const id = event.id.toLowerCase();
+    if (seen.has(id)) throw new TypeError(`Event id ${id} appears twice in one append to stream ${streamId}`);
+    seen.add(id);
+    if (typeof event.type !== 'string' || event.type.length === 0) {
+      throw new TypeError(`Event ${id} for stream ${streamId} has no type`);
+    }
+    ids.push(id);
+  }
+  return ids;
+}
+
 /** Builds a position token from two unsigned 64-bit parts, e.g. transaction id and sequence. */
 export function encodePosition(high: bigint, low: bigint): Position {
   return `${high.toString(16).padStart(16, '0')}${low.toString(16).padStart(16, '0')}`;

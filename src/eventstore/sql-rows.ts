@@ -1,5 +1,6 @@
 import {
   EventTooLargeError,
+  checkNewEvents,
   MAX_EVENT_BYTES,
   encodePosition,
   type EventMetadata,
@@ -50,7 +51,6 @@ export interface AppendBatch {
   metadata: string[];
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Checks and serializes the events of one append. Throws `EventTooLargeError`
@@ -59,26 +59,15 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * UUID or appears twice.
  */
 export function serializeBatch(streamId: string, events: readonly NewEvent[]): AppendBatch {
-  if (events.length === 0) throw new TypeError(`Append to stream ${streamId} has no events`);
+  const ids = checkNewEvents(streamId, events);
   const batch: AppendBatch = { ids: [], types: [], data: [], metadata: [] };
-  const seen = new Set<string>();
-  for (const event of events) {
-    if (typeof event.id !== 'string' || !UUID.test(event.id)) {
-      throw new TypeError(`Event id ${JSON.stringify(event.id)} for stream ${streamId} is not a UUID`);
-    }
-    const id = event.id.toLowerCase();
-    if (seen.has(id)) throw new TypeError(`Event id ${id} appears twice in one append to stream ${streamId}`);
-    seen.add(id);
-    if (typeof event.type !== 'string' || event.type.length === 0) {
-      throw new TypeError(`Event ${id} for stream ${streamId} has no type`);
-    }
-
+  for (const [index, event] of events.entries()) {
     const data = JSON.stringify(event.data) ?? 'null';
     const metadata = JSON.stringify(event.metadata) ?? 'null';
     const bytes = Buffer.byteLength(data, 'utf8') + Buffer.byteLength(metadata, 'utf8');
     if (bytes > MAX_EVENT_BYTES) throw new EventTooLargeError(streamId, event.type, bytes);
 
-    batch.ids.push(id);
+    batch.ids.push(ids[index]);
     batch.types.push(event.type);
     batch.data.push(data);
     batch.metadata.push(metadata);

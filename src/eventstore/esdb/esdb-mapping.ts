@@ -1,6 +1,7 @@
 import { jsonEvent, type AppendExpectedRevision, type EventData, type JSONEventData, type Position as EsdbPosition, type RecordedEvent as EsdbRecordedEvent } from '@eventstore/db-client';
 import {
   EventTooLargeError,
+  checkNewEvents,
   MAX_EVENT_BYTES,
   decodePosition,
   encodePosition,
@@ -38,7 +39,6 @@ export function eventBytes(event: NewEvent): number {
   return Buffer.byteLength(data, 'utf8') + Buffer.byteLength(metadata, 'utf8');
 }
 
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Checks one append before anything is sent, with the SQL adapter's rules.
@@ -53,19 +53,8 @@ export function assertValidAppend(streamId: string, events: readonly NewEvent[],
   if (typeof expected !== 'number' && !['no_stream', 'any', 'stream_exists'].includes(expected)) {
     throw new TypeError(`Expected revision ${String(expected)} is invalid: use a revision >= 0, 'no_stream', 'any' or 'stream_exists'`);
   }
-  if (events.length === 0) throw new TypeError(`Append to stream ${streamId} has no events`);
-
-  const seen = new Set<string>();
+  checkNewEvents(streamId, events);
   for (const event of events) {
-    if (typeof event.id !== 'string' || !UUID_PATTERN.test(event.id)) {
-      throw new TypeError(`Event id ${JSON.stringify(event.id)} for stream ${streamId} is not a UUID`);
-    }
-    const id = event.id.toLowerCase();
-    if (seen.has(id)) throw new TypeError(`Event id ${id} appears twice in one append to stream ${streamId}`);
-    seen.add(id);
-    if (typeof event.type !== 'string' || event.type.length === 0) {
-      throw new TypeError(`Event ${id} for stream ${streamId} has no type`);
-    }
     const bytes = eventBytes(event);
     if (bytes > MAX_EVENT_BYTES) throw new EventTooLargeError(streamId, event.type, bytes);
   }
