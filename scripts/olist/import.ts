@@ -20,8 +20,41 @@ const progressTexts = {
   en: { orders: 'orders', perSecond: 'orders/s', failed: 'The import failed' },
 } as const;
 
+const helpTexts = {
+  es: `Uso: npm run import:olist -- --dir CARPETA [opciones]
+
+Reproduce los pedidos del conjunto de datos Olist a través del manejo de comandos del servicio,
+en DATABASE_URL o, si no está definida, en la base embebida de DATA_DIR.
+
+  --dir CARPETA         carpeta con los ficheros CSV de Olist (obligatoria)
+  --time-zone ZONA      zona IANA de las fechas sin zona del conjunto (por defecto America/Sao_Paulo)
+  --limit N             importa solo los N primeros pedidos
+  --concurrency N       pedidos que se importan a la vez
+  --json                informe final en JSON
+  --lang es|en          idioma de la salida (por defecto es)
+  --help                muestra esta ayuda
+`,
+  en: `Usage: npm run import:olist -- --dir DIR [options]
+
+Replays the Olist dataset's orders through the service's command handling,
+into DATABASE_URL or, when it is not set, the embedded database in DATA_DIR.
+
+  --dir DIR             folder with the Olist CSV files (required)
+  --time-zone ZONE      IANA zone of the dataset's zone-less timestamps (default America/Sao_Paulo)
+  --limit N             import only the first N orders
+  --concurrency N       orders imported at once
+  --json                final report as JSON
+  --lang es|en          language of the output (default es)
+  --help                print this help
+`,
+} as const;
+
 async function main(argv: string[]): Promise<number> {
   const lang = detectLang(argv);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(helpTexts[lang]);
+    return 0;
+  }
   let args: ImportArgs;
   try {
     args = parseImportArgs(argv);

@@ -30,8 +30,43 @@ const texts = {
   },
 } as const;
 
+const helpTexts = {
+  es: `Uso: npm run stats -- --from FECHA --to FECHA [opciones]
+
+Imprime las estadísticas de los pedidos creados entre --from (incluida) y --to (excluida),
+las mismas cifras que GET /api/orders/stats.
+
+  --from FECHA          inicio, ISO 8601 (p. ej. 2017-01-01)
+  --to FECHA            fin, ISO 8601, excluido
+  --group-by PERIODO    day, week o month (por defecto month)
+  --time-zone ZONA      zona IANA de los periodos y de las fechas sin zona (por defecto UTC)
+  --currency CÓDIGO     moneda ISO 4217 (por defecto DEFAULT_CURRENCY; BRL para Olist)
+  --format FORMATO      table, csv o json (por defecto table)
+  --lang es|en          idioma de la salida (por defecto es)
+  --help                muestra esta ayuda
+`,
+  en: `Usage: npm run stats -- --from DATE --to DATE [options]
+
+Prints the statistics of the orders created from --from (inclusive) to --to (exclusive),
+the same figures as GET /api/orders/stats.
+
+  --from DATE           start, ISO 8601 (e.g. 2017-01-01)
+  --to DATE             end, ISO 8601, exclusive
+  --group-by PERIOD     day, week or month (default month)
+  --time-zone ZONE      IANA zone of the periods and of zone-less dates (default UTC)
+  --currency CODE       ISO 4217 currency (default DEFAULT_CURRENCY; BRL for Olist)
+  --format FORMAT       table, csv or json (default table)
+  --lang es|en          language of the output (default es)
+  --help                print this help
+`,
+} as const;
+
 async function main(argv: string[]): Promise<number> {
   const lang = detectLang(argv);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(helpTexts[lang]);
+    return 0;
+  }
   let args: StatsArgs;
   try {
     args = parseStatsArgs(argv);
