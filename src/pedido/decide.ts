@@ -322,7 +322,7 @@ function procesarPago(command: ProcesarPago, state: PedidoState, context: Decide
  * Records money PaymentSvc took. The same payment confirmed twice appends
  * nothing. A payment this order never requested is accepted while the order
  * waits for payment (PaymentSvc may confirm a payment made outside our
- * request), up to what is due. A requested payment confirmed after the order
+ * request), up to what is due less the payments still pending. A requested payment confirmed after the order
  * was cancelled is recorded too, so that it can be refunded. Paid in full
  * while pending or awaiting payment: PedidoConfirmado follows.
  */
@@ -345,9 +345,12 @@ function confirmarPago(command: ConfirmarPago, state: PedidoState, context: Deci
     });
   }
 
+  // A payment we never requested may only take what the pending requests leave due, so that
+  // confirming those requests later can never take more than the total.
   const totals = totalsOf(state);
-  if (status !== 'cancelled' && compareMoney(amount, totals.due) > 0) {
-    throw new DomainError('PAYMENT_AMOUNT_EXCEEDS_DUE', { amount: formatAmount(amount), due: formatAmount(totals.due), ...moneyParams(amount) });
+  const payable = known ? totals.due : subtractMoney(totals.due, totals.pendingPayments);
+  if (status !== 'cancelled' && compareMoney(amount, payable) > 0) {
+    throw new DomainError('PAYMENT_AMOUNT_EXCEEDS_DUE', { amount: formatAmount(amount), due: formatAmount(payable), ...moneyParams(amount) });
   }
 
   const events: PedidoEvent[] = [

@@ -164,6 +164,17 @@ describe('a payment PaymentSvc confirms without a request on this order', () => 
     given(history.pending()).when(confirm('external-1', eur('30.01'))).thenFails('PAYMENT_AMOUNT_EXCEEDS_DUE');
   });
 
+  it('may not take what a pending request covers', () => {
+    const waiting = [...history.pending(), fact.paymentRequested('payment-1', eur('20.00'))];
+    given(waiting).when(confirm('external-1', eur('10.01'))).thenFails('PAYMENT_AMOUNT_EXCEEDS_DUE', { due: '10.00' });
+  });
+
+  it('takes what the pending requests leave due', () => {
+    const waiting = [...history.pending(), fact.paymentRequested('payment-1', eur('20.00'))];
+    const { state } = given(waiting).when(confirm('external-1', eur('10.00'))).result();
+    expect(state.payments.map((payment) => payment.status)).toEqual(['requested', 'confirmed']);
+  });
+
   it('is rejected once the order is confirmed', () => {
     given(history.confirmed()).when(confirm('external-1', eur('1.00'))).thenFails('PAYMENT_NOT_ALLOWED', { status: 'confirmed' });
   });

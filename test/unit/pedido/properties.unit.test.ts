@@ -250,7 +250,7 @@ describe('random command sequences', () => {
           expect(checkImportedHistory(stream)).toEqual(state);
         }
       }),
-      { numRuns: 400 },
+      { numRuns: 1000 },
     );
     // The generator must reach every status, or the invariants above were checked on too little.
     expect([...reached].sort()).toEqual(['awaiting_payment', 'cancelled', 'confirmed', 'delivered', 'pending', 'preparing', 'shipped']);
