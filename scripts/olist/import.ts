@@ -8,7 +8,7 @@
  */
 import { SingleBar } from 'cli-progress';
 import { ConfigError, loadConfig } from '../../src/infrastructure/config';
-import { parseImportArgs, UsageError, detectLang, usageTextsFor, type ImportArgs, type Lang } from '../../src/import/olist/cli-args';
+import { parseImportArgs, detectLang, readCommandLine, usageTextsFor, type ImportArgs, type Lang } from '../../src/import/olist/cli-args';
 import { logger } from '../../src/infrastructure/logger';
 import { DatasetError, locateDataset } from '../../src/import/olist/dataset';
 import { importOlistDataset, type ImportReport } from '../../src/import/olist/importer';
@@ -51,20 +51,9 @@ into DATABASE_URL or, when it is not set, the embedded database in DATA_DIR.
 
 async function main(argv: string[]): Promise<number> {
   const lang = detectLang(argv);
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(helpTexts[lang]);
-    return 0;
-  }
-  let args: ImportArgs;
-  try {
-    args = parseImportArgs(argv);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
+  const commandLine = readCommandLine(argv, helpTexts, parseImportArgs);
+  if ('exitCode' in commandLine) return commandLine.exitCode;
+  const args = commandLine.args;
 
   try {
     locateDataset(args.dir);

@@ -9,10 +9,10 @@
  */
 import { ConfigError, loadConfig } from '../../src/infrastructure/config';
 import { logger } from '../../src/infrastructure/logger';
-import { detectLang, UsageError } from '../../src/import/olist/cli-args';
+import { detectLang, readCommandLine } from '../../src/import/olist/cli-args';
 import { openCommandRuntime } from '../../src/import/olist/runtime';
 import { catchUpProjections } from '../../src/reports/catch-up';
-import { parseStatsArgs, type StatsArgs } from '../../src/reports/stats-args';
+import { parseStatsArgs } from '../../src/reports/stats-args';
 import { formatStats } from '../../src/reports/stats-format';
 import { queryStatistics } from '../../projections/statistics/queries';
 
@@ -63,20 +63,9 @@ the same figures as GET /api/orders/stats.
 
 async function main(argv: string[]): Promise<number> {
   const lang = detectLang(argv);
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(helpTexts[lang]);
-    return 0;
-  }
-  let args: StatsArgs;
-  try {
-    args = parseStatsArgs(argv);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
+  const commandLine = readCommandLine(argv, helpTexts, parseStatsArgs);
+  if ('exitCode' in commandLine) return commandLine.exitCode;
+  const args = commandLine.args;
 
   // Only warnings and errors are logged (to standard error) unless LOG_LEVEL requests more, so standard output keeps just the figures.
   logger.level = process.env.LOG_LEVEL ?? 'warn';

@@ -128,3 +128,27 @@ export function parseImportArgs(argv: readonly string[]): ImportArgs {
     concurrency: values.concurrency !== undefined ? parsePositiveInteger('concurrency', values.concurrency as string, 64, texts) : 8,
   };
 }
+
+/**
+ * Reads a command line the way every analyst command does: `--help` or `-h`
+ * prints `help` in the requested language and gives exit code 0, a
+ * UsageError prints its message and gives exit code 2, and otherwise returns
+ * the parsed arguments.
+ */
+export function readCommandLine<T>(
+  argv: readonly string[],
+  help: Record<Lang, string>,
+  parse: (argv: readonly string[]) => T,
+): { args: T } | { exitCode: number } {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(help[detectLang(argv)]);
+    return { exitCode: 0 };
+  }
+  try {
+    return { args: parse(argv) };
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return { exitCode: 2 };
+  }
+}
