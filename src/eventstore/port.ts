@@ -51,7 +51,7 @@ export interface AppendOptions {
   expectedRevision: ExpectedRevision;
   /**
    * Writes that must commit with the events (an idempotency record, say). The
-   * SQL adapters run them in the append's transaction; an adapter whose store
+   * SQL adapters run them in the append's transaction. An adapter whose store
    * is not the SQL database runs them in a database transaction right after.
    */
   withinTransaction?: (tx: SqlExecutor, result: AppendResult) => Promise<void>;
@@ -94,7 +94,7 @@ export interface EventStore {
    */
   waitForEvents(after: Position | null, timeoutMs: number, signal?: AbortSignal): Promise<void>;
 
-  /** Checks the store answers; throws when it does not. */
+  /** Checks that the store responds, and throws when it does not. */
   ping(): Promise<void>;
 
   close(): Promise<void>;
